@@ -1,0 +1,72 @@
+# The assistant's commands. `make run` and `make test` are all a newcomer needs;
+# both set up the environments and train the model when needed.
+
+SYSTEM_PYTHON ?= python3.11
+RASA := .venv/rasa/bin/rasa
+PY := .venv/actions/bin/python
+RASA_DATA := data/nlu data/rules data/stories
+RASA_SOURCES := domain.yml config.yml $(shell find $(RASA_DATA) -name '*.yml' 2>/dev/null)
+MODEL_STAMP := models/.trained
+
+export RASA_TELEMETRY_ENABLED := false
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONPATH := $(CURDIR)
+
+BENCHMARKS := startup faq market recsys
+
+.PHONY: help setup lock train run shell seed validate test test-rasa test-python bench bench-quick clean
+
+help:
+	@echo "make run      set up, train if needed, seed, start the assistant (REST + socket.io)"
+	@echo "make shell    the same, talking in this terminal with rasa shell"
+	@echo "make test     the whole test suite (what CI runs)"
+	@echo "make bench    the benchmarks (results in bench/results/); bench-quick: CI size"
+	@echo "make setup | train | seed | validate | lock | clean"
+
+setup:
+	@$(SYSTEM_PYTHON) -m assistant.environments
+
+lock:
+	bash requirements/lock.sh
+
+train: setup $(MODEL_STAMP)
+
+$(MODEL_STAMP): $(RASA_SOURCES)
+	@echo "[train] training the Rasa model (data or config changed)"
+	@rm -f models/*.tar.gz
+	$(RASA) train --data $(RASA_DATA) --out models --fixed-model-name assistant
+	@touch $@
+
+seed: setup
+	$(PY) -m commerce seed
+
+run: train
+	@$(PY) -m assistant.launcher run
+
+shell: train
+	@$(PY) -m assistant.launcher shell
+
+validate: setup
+	$(RASA) data validate --data $(RASA_DATA) --fail-on-warnings
+
+test: train
+	@$(MAKE) --no-print-directory validate test-rasa test-python
+
+test-rasa:
+	$(RASA) test core --stories tests/stories --model models --fail-on-prediction-errors --out var/test-results/core
+	$(RASA) test nlu --nlu tests/nlu_holdout.yml --model models --out var/test-results/nlu
+
+test-python:
+	$(PY) -m pytest tests
+
+bench: train
+	@for b in $(BENCHMARKS); do echo "== bench/$$b"; $(PY) -m bench.$$b || exit 1; done
+
+bench-quick: train
+	@for b in $(BENCHMARKS); do echo "== bench/$$b (quick)"; $(PY) -m bench.$$b --quick || exit 1; done
+
+clean:
+	rm -rf var models/*.tar.gz $(MODEL_STAMP)

@@ -1,0 +1,1 @@
+"""Settings, environment setup and the launcher: what runs the assistant, not what it knows."""

@@ -1,0 +1,176 @@
+"""Every configuration knob of the assistant, in one place.
+
+Each setting is read from the environment, with the documented default. The
+defaults are the *embedded* configuration: SQLite files under ``var/`` and
+in-memory stores, so the assistant runs with nothing else installed. The
+production configuration (PostgreSQL, Redis) is selected by setting the URLs.
+
+This module uses the standard library only: it is imported by the launcher,
+the action server, the data layer and the tests, in either environment.
+
+``python -m assistant.settings`` prints the table that the README carries.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+from urllib.parse import unquote, urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, default and what it controls."""
+
+    name: str
+    default: str
+    description: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "APP_DATABASE_URL",
+        f"sqlite:///{VAR_DIR / 'app.db'}",
+        "SQLAlchemy URL of the application database (customers, orders, "
+        "tickets). Production: `postgresql+psycopg2://user:pass@host:5432/db`.",
+    ),
+    Setting(
+        "TRACKER_DATABASE_URL",
+        f"sqlite:///{VAR_DIR / 'tracker.db'}",
+        "Where Rasa stores conversations (SQL tracker store). Production: "
+        "`postgresql://user:pass@host:5432/db`.",
+    ),
+    Setting(
+        "REDIS_URL",
+        "",
+        "Redis for the lock store, cache and rate limits, e.g. "
+        "`redis://127.0.0.1:6379/0`. Empty: in-memory lock store and cache "
+        "(one Rasa process only).",
+    ),
+    Setting("RASA_PORT", "5005", "Port of the Rasa server (REST and socket.io channels)."),
+    Setting("ACTION_SERVER_PORT", "5055", "Port of the action server."),
+    Setting(
+        "ACTION_ENDPOINT_URL",
+        "",
+        "URL Rasa calls for custom actions. Empty: "
+        "`http://127.0.0.1:$ACTION_SERVER_PORT/webhook`.",
+    ),
+    Setting(
+        "RASA_API_TOKEN",
+        "",
+        "Token protecting Rasa's HTTP API (tracker, pause/resume). Empty: a "
+        "random token is generated once and kept in `var/rasa_api_token`.",
+    ),
+    Setting("RASA_MODEL_DIR", str(PROJECT_ROOT / "models"), "Where trained Rasa models are kept."),
+    Setting(
+        "MAX_MESSAGE_CHARS",
+        "2000",
+        "Longer customer messages get a polite request to shorten them instead of being processed.",
+    ),
+    Setting("LOG_LEVEL", "INFO", "Log level of both servers (DEBUG logs message texts; avoid it in production)."),
+    Setting("COMPANY_NAME", "Kestrel", "Shop name used in answers."),
+    Setting("SUPPORT_EMAIL", "support@kestrel.example", "Where customers can write to a person."),
+    Setting("SUPPORT_PHONE", "+1 555 0100", "Where customers can call a person."),
+    Setting(
+        "VERIFICATION_MAX_ATTEMPTS",
+        "3",
+        "Failed order verifications in one conversation before the form ends.",
+    ),
+    Setting(
+        "VERIFICATION_RATE_LIMIT",
+        "10",
+        "Failed verifications allowed per order number and per conversation "
+        "within `VERIFICATION_RATE_WINDOW_S`; further attempts are refused.",
+    ),
+    Setting("VERIFICATION_RATE_WINDOW_S", "3600", "Window of the verification rate limit, in seconds."),
+    Setting("SEED_CUSTOMERS", "400", "Customers created by the demo seed."),
+    Setting("SEED_ORDERS", "3000", "Orders created by the demo seed."),
+    Setting(
+        "SEED_ANCHOR_DATE",
+        "",
+        "`YYYY-MM-DD` the demo data is dated relative to (its 'today'). "
+        "Empty: the day the seed runs. Same anchor, same data.",
+    ),
+    Setting(
+        "ACTION_PUBLIC_URL",
+        "",
+        "Base URL at which channels reach the action server's files (chart images). "
+        "Empty: `http://127.0.0.1:$ACTION_SERVER_PORT`.",
+    ),
+    Setting("CHART_DIR", str(VAR_DIR / "charts"), "Where the action server writes chart images it serves under `/charts/`."),
+    # --- FAQ skill ---
+    # --- Market skill ---
+    # --- Recommendation skill ---
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str, environ: Optional[Mapping[str, str]] = None) -> str:
+    """The value of setting *name*: the environment's if set and non-empty, else the default."""
+    env = os.environ if environ is None else environ
+    value = env.get(name, "")
+    return value if value != "" else _BY_NAME[name].default
+
+
+def get_int(name: str, environ: Optional[Mapping[str, str]] = None) -> int:
+    """An integer setting; a malformed value is a configuration error with a clear message."""
+    raw = get(name, environ)
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"Setting {name}={raw!r} is not a whole number.") from None
+
+
+def action_endpoint_url(environ: Optional[Mapping[str, str]] = None) -> str:
+    return get("ACTION_ENDPOINT_URL", environ) or (
+        f"http://127.0.0.1:{get('ACTION_SERVER_PORT', environ)}/webhook"
+    )
+
+
+def action_public_url(environ: Optional[Mapping[str, str]] = None) -> str:
+    return (get("ACTION_PUBLIC_URL", environ) or f"http://127.0.0.1:{get('ACTION_SERVER_PORT', environ)}").rstrip("/")
+
+
+def rasa_endpoint_environment(environ: Optional[Mapping[str, str]] = None) -> dict[str, str]:
+    """Every variable `endpoints.yml` substitutes, derived from the settings above.
+
+    Rasa fails on an unset variable and its Redis lock store takes host/port/db
+    pieces rather than a URL, so the launcher exports all of these.
+    """
+    tracker_url = get("TRACKER_DATABASE_URL", environ)
+    if urlsplit(tracker_url).scheme.split("+")[0] not in ("sqlite", "postgresql"):
+        raise SystemExit(
+            "TRACKER_DATABASE_URL must start with sqlite:/// or postgresql://, "
+            f"not {tracker_url.split('://')[0]}://"
+        )
+    redis_url = get("REDIS_URL", environ)
+    redis = urlsplit(redis_url)
+    return {
+        "TRACKER_DATABASE_URL": tracker_url,
+        "LOCK_STORE_TYPE": "redis" if redis_url else "in_memory",
+        "REDIS_HOST": redis.hostname or "127.0.0.1",
+        "REDIS_PORT": str(redis.port or 6379),
+        "REDIS_DB": redis.path.lstrip("/") or "0",
+        "REDIS_PASSWORD": unquote(redis.password or ""),
+        "ACTION_ENDPOINT_URL": action_endpoint_url(environ),
+    }
+
+
+def markdown_table() -> str:
+    """The README's configuration table."""
+    rows = ["| Variable | Default | What it sets |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = s.default.replace(str(PROJECT_ROOT), ".") if s.default else "(empty)"
+        rows.append(f"| `{s.name}` | `{default}` | {s.description} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(markdown_table() + "\n")

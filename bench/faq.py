@@ -1,0 +1,576 @@
+"""FAQ retrieval benchmark: BANKING77 as retrieval, KB latency, exact vs approximate FAISS.
+
+    python -m bench.faq            # full: all 3,080 BANKING77 test queries, 100k synthetic vectors
+    python -m bench.faq --quick    # CI: 25 training utterances per intent, 1,000 test queries, 10k vectors
+
+BANKING77 is used as a retrieval task: the training utterances are indexed
+with their intent, every test utterance is a query, and the intents of its
+nearest neighbours, deduplicated in rank order, are its answer. Hybrid
+settings are tuned on a held-out tenth of the training set, never on test.
+Writes bench/results/faq.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import faiss
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+from rank_bm25 import BM25Okapi
+from tqdm import tqdm
+
+from retrieval import FaqRetriever, IndexSpec, calibrate, load_knowledge_base, load_minilm
+from retrieval.evaluation import load_paraphrases, recall_at, score_paraphrases
+from retrieval.index import build_index
+
+ROOT = Path(__file__).resolve().parent.parent
+NEIGHBOURS = 256  # neighbours fetched per query; intents are ranked from these
+SEED = 77
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def memory_mb() -> dict[str, float]:
+    """Resident and peak resident memory of this process, from /proc."""
+    status = Path("/proc/self/status").read_text()
+    value = lambda key: int(re.search(rf"^{key}:\s+(\d+) kB", status, re.M).group(1)) / 1024  # noqa: E731
+    return {"rss_mb": round(value("VmRSS"), 1), "peak_rss_mb": round(value("VmHWM"), 1)}
+
+
+def percentiles_ms(seconds: list[float]) -> tuple[float, float]:
+    p50, p99 = np.percentile(np.array(seconds) * 1000, [50, 99])
+    return round(float(p50), 2), round(float(p99), 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Intent ranking from neighbour lists
+
+
+def first_occurrence_rank(intent_scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """1-based rank of each query's true intent when intents are sorted by score (ties: lower id)."""
+    order = np.argsort(-intent_scores, axis=1, kind="stable")
+    return np.argmax(order == labels[:, None], axis=1) + 1
+
+
+def intent_metrics(intent_scores: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    rank = first_occurrence_rank(intent_scores, labels)
+    return {
+        "top1": round(float(np.mean(rank == 1)), 4),
+        "recall_at_5": round(float(np.mean(rank <= 5)), 4),
+        "mrr_at_10": round(float(np.mean(np.where(rank <= 10, 1.0 / rank, 0.0))), 4),
+    }
+
+
+def neighbour_metrics(ids: np.ndarray, doc_labels: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """The lead's baseline definitions: positions in the raw neighbour list, repeats included."""
+    hit = doc_labels[ids[:, :10]] == labels[:, None]
+    first = np.where(hit.any(axis=1), hit.argmax(axis=1) + 1, 99)
+    return {
+        "neighbour_recall_at_5": round(float(np.mean(first <= 5)), 4),
+        "neighbour_mrr_at_10": round(float(np.mean(np.where(first <= 10, 1.0 / first, 0.0))), 4),
+    }
+
+
+def top_m_mean(scores: np.ndarray, ids: np.ndarray, doc_labels: np.ndarray, n_intents: int, m: int) -> np.ndarray:
+    """Per intent, the mean of its best *m* neighbour scores (m=1: nearest neighbour).
+
+    Neighbour lists are sorted best first; an intent with fewer than *m* neighbours
+    in the list is padded with the list's last score, an upper bound of the missing
+    ones. Intents absent from the list score -inf.
+    """
+    n = len(scores)
+    out = np.full((n, n_intents), -np.inf)
+    for q in range(n):
+        taken: dict[int, list[float]] = {}
+        for s, i in zip(scores[q], ids[q]):
+            bucket = taken.setdefault(int(doc_labels[i]), [])
+            if len(bucket) < m:
+                bucket.append(float(s))
+        floor = float(scores[q][-1])
+        for intent, bucket in taken.items():
+            out[q, intent] = (sum(bucket) + floor * (m - len(bucket))) / m
+    return out
+
+
+def knn_vote(scores: np.ndarray, ids: np.ndarray, doc_labels: np.ndarray, n_intents: int, k: int, sharpness: float) -> np.ndarray:
+    """Per intent, the sum of exp(sharpness·score) over its neighbours among the first *k*."""
+    out = np.zeros((len(scores), n_intents))
+    rows = np.repeat(np.arange(len(scores)), k)
+    np.add.at(out, (rows, doc_labels[ids[:, :k]].ravel()), np.exp(sharpness * scores[:, :k]).ravel())
+    return out
+
+
+def reciprocal_rank_fusion(*intent_scores: np.ndarray, k: float) -> np.ndarray:
+    fused = 0.0
+    for scores in intent_scores:
+        rank = np.argsort(np.argsort(-scores, axis=1, kind="stable"), axis=1) + 1
+        fused = fused + 1.0 / (k + rank)
+    return fused
+
+
+def score_fusion(dense: np.ndarray, bm25: np.ndarray, weight: float) -> np.ndarray:
+    """Dense intent score + weight · BM25 intent score scaled to the query's best BM25 score."""
+    best = np.max(np.where(np.isfinite(bm25), bm25, 0), axis=1, keepdims=True)
+    scaled = np.where(np.isfinite(bm25), bm25 / np.maximum(best, 1e-9), 0.0)
+    return np.where(np.isfinite(dense), dense, -1.0) + weight * scaled
+
+
+# ---------------------------------------------------------------------------------------------
+# BM25: rank-bm25's model, scored as one sparse matrix product
+
+
+def tokenize(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+class SparseBM25:
+    """rank-bm25's BM25Okapi (same idf, k1, b), with every document's term weights in a
+    sparse matrix so a batch of queries is scored by one product instead of Python loops."""
+
+    def __init__(self, documents: list[str]) -> None:
+        self.tokens = [tokenize(d) for d in documents]
+        self.model = BM25Okapi(self.tokens)
+        self.vocabulary = {t: j for j, t in enumerate(self.model.idf)}
+        rows, cols, values = [], [], []
+        k1, b, avgdl = self.model.k1, self.model.b, self.model.avgdl
+        for d, frequencies in enumerate(self.model.doc_freqs):
+            norm = k1 * (1 - b + b * self.model.doc_len[d] / avgdl)
+            for term, tf in frequencies.items():
+                rows.append(d)
+                cols.append(self.vocabulary[term])
+                values.append(self.model.idf[term] * tf * (k1 + 1) / (tf + norm))
+        self.weights = sp.csr_matrix((values, (rows, cols)), shape=(len(documents), len(self.vocabulary)))
+
+    def scores(self, queries: list[str]) -> np.ndarray:
+        rows, cols = [], []
+        for q, text in enumerate(queries):
+            for term in tokenize(text):  # repeated query terms count again, as in rank-bm25
+                if term in self.vocabulary:
+                    rows.append(q)
+                    cols.append(self.vocabulary[term])
+        counts = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(queries), len(self.vocabulary)))
+        return np.asarray((counts @ self.weights.T).todense())
+
+
+def top_k(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Best *k* columns per row, sorted best first (ties: lower column first)."""
+    part = np.argpartition(-matrix, k - 1, axis=1)[:, :k]
+    part_scores = np.take_along_axis(matrix, part, axis=1)
+    order = np.lexsort((part, -part_scores), axis=1)
+    ids = np.take_along_axis(part, order, axis=1)
+    return np.take_along_axis(matrix, ids, axis=1), ids
+
+
+# ---------------------------------------------------------------------------------------------
+# BANKING77
+
+
+@dataclass
+class Split:
+    texts: list[str]
+    labels: np.ndarray
+    vectors: np.ndarray
+
+
+def load_banking77(directory: Path, quick: bool) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    train = pd.read_csv(directory / "train.csv")
+    test = pd.read_csv(directory / "test.csv")
+    if quick:
+        train = train.sample(frac=1.0, random_state=SEED).groupby("category").head(25)
+        test = test.sample(1000, random_state=SEED)
+    intents = sorted(train.category.unique())
+    return train.reset_index(drop=True), test.reset_index(drop=True), intents
+
+
+def dense_neighbours(index_vectors: np.ndarray, query_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    index = build_index(index_vectors, IndexSpec("flat"))
+    return index.search(query_vectors, NEIGHBOURS)
+
+
+def check_brute_force(train: Split, test: Split, faiss_scores: np.ndarray, faiss_ids: np.ndarray) -> dict:
+    """Exact numpy search must rank exactly like exact FAISS, up to order among tied scores."""
+    started = time.perf_counter()
+    np_scores, np_ids = top_k(test.vectors @ train.vectors.T, NEIGHBOURS)
+    seconds = time.perf_counter() - started
+    assert np.allclose(np_scores, faiss_scores, atol=1e-5), "numpy and FAISS scores differ"
+    differing = np.any(np_ids[:, :10] != faiss_ids[:, :10], axis=1)
+    gaps = np.diff(faiss_scores[:, :11], axis=1)
+    tied = np.any(np.abs(gaps) < 1e-5, axis=1)
+    assert not np.any(differing & ~tied), "numpy and FAISS rank neighbours differently without a tie"
+    return {"ids": np_ids, "scores": np_scores, "seconds": seconds, "queries_differing_by_ties": int(differing.sum())}
+
+
+def hybrid_methods(n_intents: int) -> dict[str, tuple[dict, Callable]]:
+    """Candidate intent scorers: name -> (grid of settings, scorer(dense, bm25, labels, **settings))."""
+
+    def dense_top_m(d, b, labels, m):
+        return top_m_mean(d[0], d[1], labels, n_intents, m)
+
+    def vote(d, b, labels, k, sharpness):
+        return knn_vote(d[0], d[1], labels, n_intents, k, sharpness)
+
+    def rrf(d, b, labels, k):
+        return reciprocal_rank_fusion(
+            top_m_mean(d[0], d[1], labels, n_intents, 1), top_m_mean(b[0], b[1], labels, n_intents, 1), k=k
+        )
+
+    def fusion(d, b, labels, m, weight):
+        return score_fusion(
+            top_m_mean(d[0], d[1], labels, n_intents, m), top_m_mean(b[0], b[1], labels, n_intents, 1), weight
+        )
+
+    return {
+        "dense top-m mean": ({"m": [1, 2, 3, 5]}, dense_top_m),
+        "dense kNN voting": ({"k": [3, 5, 10, 20], "sharpness": [0.0, 10.0]}, vote),
+        "hybrid RRF (dense + BM25)": ({"k": [5, 20, 60]}, rrf),
+        "hybrid score fusion (dense top-m + BM25)": ({"m": [1, 2, 3], "weight": [0.1, 0.2, 0.3, 0.5]}, fusion),
+    }
+
+
+def grid(settings: dict[str, list]) -> list[dict]:
+    combos: list[dict] = [{}]
+    for key, values in settings.items():
+        combos = [{**c, key: v} for c in combos for v in values]
+    return combos
+
+
+def neighbours_for(index_split: Split, query_split: Split, index_texts: list[str], query_texts: list[str]):
+    dense = dense_neighbours(index_split.vectors, query_split.vectors)
+    bm25 = top_k(SparseBM25(index_texts).scores(query_texts), NEIGHBOURS)
+    return dense, bm25
+
+
+def banking77(directory: Path, quick: bool, encoder) -> tuple[dict, list[dict]]:
+    train_df, test_df, intents = load_banking77(directory, quick)
+    intent_id = {name: i for i, name in enumerate(intents)}
+    log(f"BANKING77: {len(train_df)} training utterances indexed, {len(test_df)} test queries, {len(intents)} intents")
+
+    torch.set_num_threads(os.cpu_count() or 1)  # bulk embedding: use every core
+    started = time.perf_counter()
+    vectors = encoder.encode(train_df.text.tolist() + test_df.text.tolist(), batch_size=128, progress=True)
+    embed_seconds = time.perf_counter() - started
+    torch.set_num_threads(1)
+    train = Split(train_df.text.tolist(), train_df.category.map(intent_id).to_numpy(), vectors[: len(train_df)])
+    test = Split(test_df.text.tolist(), test_df.category.map(intent_id).to_numpy(), vectors[len(train_df) :])
+    log(f"  embedded {len(vectors)} utterances in {embed_seconds:.1f} s ({len(vectors) / embed_seconds:.0f}/s)")
+
+    started = time.perf_counter()
+    (dense_scores, dense_ids) = dense_neighbours(train.vectors, test.vectors)
+    faiss_seconds = time.perf_counter() - started
+    brute = check_brute_force(train, test, dense_scores, dense_ids)
+    log(f"  exact numpy brute force ranks like exact FAISS ({brute['queries_differing_by_ties']} queries differ by ties only)")
+
+    started = time.perf_counter()
+    bm25 = SparseBM25(train.texts)
+    bm25_matrix = bm25.scores(test.texts)
+    bm25_seconds = time.perf_counter() - started
+    sample = range(0, len(test.texts), max(1, len(test.texts) // 50))
+    for q in sample:  # the sparse product must reproduce rank-bm25's own scores
+        assert np.allclose(bm25_matrix[q], bm25.model.get_scores(tokenize(test.texts[q])), atol=1e-6)
+    bm25_scores, bm25_ids = top_k(bm25_matrix, NEIGHBOURS)
+    log(f"  BM25 scores match rank-bm25's get_scores on {len(sample)} sampled queries")
+
+    n_intents = len(intents)
+    rows = []
+
+    def row(name: str, intent_scores: np.ndarray, seconds: float | None, settings: dict | None = None, extra=None):
+        rows.append(
+            {
+                "method": name,
+                **intent_metrics(intent_scores, test.labels),
+                **(extra or {}),
+                "settings": settings or {},
+                "search_seconds": None if seconds is None else round(seconds, 2),
+            }
+        )
+
+    row(
+        "dense exact (FAISS IndexFlatIP), nearest neighbour",
+        top_m_mean(dense_scores, dense_ids, train.labels, n_intents, 1),
+        faiss_seconds,
+        extra=neighbour_metrics(dense_ids, train.labels, test.labels),
+    )
+    row(
+        "dense exact (numpy brute force), nearest neighbour",
+        top_m_mean(brute["scores"], brute["ids"], train.labels, n_intents, 1),
+        brute["seconds"],
+        extra=neighbour_metrics(brute["ids"], train.labels, test.labels),
+    )
+    row(
+        "BM25 (rank-bm25 Okapi), nearest neighbour",
+        top_m_mean(bm25_scores, bm25_ids, train.labels, n_intents, 1),
+        bm25_seconds,
+        extra=neighbour_metrics(bm25_ids, train.labels, test.labels),
+    )
+
+    # Tune each hybrid on a held-out tenth of the training set, then score test once.
+    rng = np.random.default_rng(SEED)
+    dev_mask = rng.random(len(train.texts)) < 0.1
+    fit = Split([t for t, d in zip(train.texts, dev_mask) if not d], train.labels[~dev_mask], train.vectors[~dev_mask])
+    dev = Split([t for t, d in zip(train.texts, dev_mask) if d], train.labels[dev_mask], train.vectors[dev_mask])
+    dev_dense, dev_bm25 = neighbours_for(fit, dev, fit.texts, dev.texts)
+    for name, (settings_grid, scorer) in hybrid_methods(n_intents).items():
+        candidates = grid(settings_grid)
+        dev_top1 = [
+            intent_metrics(scorer(dev_dense, dev_bm25, fit.labels, **s), dev.labels)["top1"]
+            for s in tqdm(candidates, desc=f"  tuning {name}", unit="setting", file=sys.stderr)
+        ]
+        best = candidates[int(np.argmax(dev_top1))]
+        started = time.perf_counter()
+        scores = scorer((dense_scores, dense_ids), (bm25_scores, bm25_ids), train.labels, **best)
+        row(name, scores, time.perf_counter() - started, best, {"dev_top1": max(dev_top1)})
+
+    summary = {
+        "train_size": len(train.texts),
+        "test_size": len(test.texts),
+        "embed_seconds": round(embed_seconds, 1),
+        "queries_differing_by_ties": brute["queries_differing_by_ties"],
+    }
+    return summary, rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Knowledge base: build, held-out paraphrases, single-question latency
+
+
+def knowledge_base(
+    kb_dir: Path, paraphrases_path: Path, queries: list[str], encoder, index_dir: Path, compare_threads: bool
+) -> dict:
+    articles = load_knowledge_base(kb_dir)
+    log(f"Knowledge base: {len(articles)} articles from {kb_dir}")
+    retriever = FaqRetriever.build(articles, encoder, progress=True)
+    retriever.save(index_dir)
+    result: dict = {
+        "kb_articles": len(articles),
+        "kb_chunks": len(retriever.chunks),
+        "kb_index_build_seconds": retriever.manifest.build_seconds,
+        "kb_recall_at_1": None,
+        "kb_recall_at_3": None,
+    }
+    started = time.perf_counter()
+    FaqRetriever.load_or_build(kb_dir, index_dir, encoder, rebuild=False)
+    result["kb_index_load_seconds"] = round(time.perf_counter() - started, 3)
+
+    if paraphrases_path.exists():
+        paraphrases = load_paraphrases(paraphrases_path, set(retriever.articles))
+        scored = score_paraphrases(retriever, paraphrases)
+        result["kb_paraphrases"] = len(paraphrases)
+        result["kb_recall_at_1"] = round(recall_at(scored, 1), 4)
+        result["kb_recall_at_3"] = round(recall_at(scored, 3), 4)
+        result["kb_calibration"] = []
+        for target in (0.8, 0.9, 0.95):
+            c = calibrate(scored, answer_precision=target, suggest_precision=0.5)
+            result["kb_calibration"].append(
+                {
+                    "answer_precision_target": target,
+                    "answer_threshold": round(c.thresholds.answer, 4),
+                    "suggest_threshold": round(c.thresholds.suggest, 4),
+                    "answered": c.answered,
+                    "answered_correct": c.answered_correct,
+                    "suggested": c.suggested,
+                    "suggested_useful": c.suggested_useful,
+                    "total": c.total,
+                }
+            )
+        log(f"  held-out paraphrases: recall@1 {result['kb_recall_at_1']}, recall@3 {result['kb_recall_at_3']}")
+
+    # Serving uses one torch thread (see retrieval.encoder); the full run also measures all cores.
+    for threads in sorted({1, os.cpu_count() or 1}) if compare_threads else [1]:
+        torch.set_num_threads(threads)
+        for q in queries[:20]:  # warm-up
+            retriever.search(q)
+        total, search_only = [], []
+        for q in tqdm(queries, desc=f"  single-question latency, {threads} torch thread(s)", unit="q", file=sys.stderr):
+            started = time.perf_counter()
+            vector = encoder.encode([q])[0]
+            embedded = time.perf_counter()
+            retriever.search_vector(vector, 5)
+            done = time.perf_counter()
+            total.append(done - started)
+            search_only.append(done - embedded)
+        p50, p99 = percentiles_ms(total)
+        s50, s99 = percentiles_ms(search_only)
+        result[f"latency_torch_threads_{threads}"] = {
+            "queries": len(queries),
+            "p50_ms": p50,
+            "p99_ms": p99,
+            "search_only_p50_ms": s50,
+            "search_only_p99_ms": s99,
+        }
+        if threads == 1:
+            result["query_p50_ms"], result["query_p99_ms"] = p50, p99
+    torch.set_num_threads(1)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Exact vs approximate FAISS on a large synthetic collection
+
+
+def synthetic_vectors(n: int, dim: int, rng: np.random.Generator) -> Callable[[int], np.ndarray]:
+    """A two-level mixture (topics of 25 subtopics of ~20 vectors each): neighbourhoods overlap
+    as in real embeddings, unlike well-separated clusters where every index reaches recall 1.0."""
+
+    def unit(x: np.ndarray) -> np.ndarray:
+        return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+    n_sub = max(1, n // 20)
+    topics = unit(rng.normal(size=(max(1, n_sub // 25), dim)))
+    subtopics = unit(topics[rng.integers(0, len(topics), n_sub)] + 0.065 * rng.normal(size=(n_sub, dim)))
+    return lambda m: unit(subtopics[rng.integers(0, n_sub, m)] + 0.1 * rng.normal(size=(m, dim)))
+
+
+def single_query_latency(index: faiss.Index, queries: np.ndarray, k: int = 10) -> tuple[float, float]:
+    """One question at a time, on one OpenMP thread: on a shared CPU, FAISS splitting a single
+    query across cores measured 1.5-3.5x slower at 100k vectors (docs/retrieval.md)."""
+    seconds = []
+    faiss.omp_set_num_threads(1)
+    try:
+        for q in queries:
+            started = time.perf_counter()
+            index.search(q[None, :], k)
+            seconds.append(time.perf_counter() - started)
+    finally:
+        faiss.omp_set_num_threads(os.cpu_count() or 1)
+    return percentiles_ms(seconds)
+
+
+def recall_at_10(approx_ids: np.ndarray, exact_ids: np.ndarray) -> float:
+    return round(float(np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx_ids, exact_ids)])), 4)
+
+
+def approximate_indexes(n: int, dim: int = 384, n_queries: int = 1000) -> list[dict]:
+    log(f"Synthetic collection: {n} vectors of dimension {dim}, {n_queries} queries")
+    sample = synthetic_vectors(n, dim, np.random.default_rng(SEED))
+    vectors, queries = sample(n), sample(n_queries)
+    rows = []
+    exact_ids = None
+    for spec in (IndexSpec("flat"), IndexSpec("hnsw"), IndexSpec("ivf")):
+        started = time.perf_counter()
+        index = build_index(vectors, spec, progress=True)
+        build_seconds = time.perf_counter() - started
+        knobs = {"hnsw": ("efSearch", [16, 32, 64, 128, 256]), "ivf": ("nprobe", [4, 8, 16, 32, 64])}.get(spec.kind)
+        for value in knobs[1] if knobs else [None]:
+            if spec.kind == "hnsw":
+                index.hnsw.efSearch = value
+            elif spec.kind == "ivf":
+                index.nprobe = value
+            ids = index.search(queries, 10)[1]
+            if exact_ids is None:
+                exact_ids = ids
+            p50, p99 = single_query_latency(index, queries[:300])
+            rows.append(
+                {
+                    "index": spec.describe() if spec.kind != "ivf" else f"ivf(nlist={index.nlist})",
+                    "search_setting": f"{knobs[0]}={value}" if knobs else "exact",
+                    "default_setting": value in (None, spec.ef_search if spec.kind == "hnsw" else spec.nprobe),
+                    "build_seconds": round(build_seconds, 1),
+                    "p50_ms": p50,
+                    "p99_ms": p99,
+                    "recall_at_10": recall_at_10(ids, exact_ids),
+                }
+            )
+        log(f"  {rows[-1]['index']}: built in {build_seconds:.1f} s")
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def table(rows: list[dict], columns: list[str]) -> str:
+    cells = [[str(r.get(c, "")) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(columns, widths)), "-+-".join("-" * w for w in widths)]
+    lines += [" | ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="reduced sizes for CI (under 2 minutes)")
+    parser.add_argument("--banking77", type=Path, default=ROOT.parent / "shared" / "data" / "banking77")
+    parser.add_argument("--kb", type=Path, default=ROOT / "data" / "knowledge_base")
+    parser.add_argument("--paraphrases", type=Path, default=ROOT / "data" / "knowledge_base" / "paraphrases.yml")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "faq.json")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    load_before = os.getloadavg()[0]
+
+    t = time.perf_counter()
+    encoder = load_minilm(torch_threads=1)
+    model_load_seconds = time.perf_counter() - t
+    memory_after_model = memory_mb()
+    log(f"Model loaded in {model_load_seconds:.1f} s, RSS {memory_after_model['rss_mb']} MB")
+
+    summary, b77_rows = banking77(args.banking77, args.quick, encoder)
+    latency_queries = pd.read_csv(args.banking77 / "test.csv").text.tolist()[:1000]
+    kb = knowledge_base(args.kb, args.paraphrases, latency_queries, encoder, ROOT / "var" / "bench_faq_index", not args.quick)
+    ann_rows = approximate_indexes(10_000 if args.quick else 100_000)
+
+    dense, bm25 = b77_rows[0], b77_rows[2]
+    best_hybrid = max(b77_rows[3:], key=lambda r: r["top1"])
+    result = {
+        "quick": args.quick,
+        "banking77_top1": dense["top1"],
+        "banking77_recall_at_5": dense["recall_at_5"],
+        "banking77_mrr_at_10": dense["mrr_at_10"],
+        "banking77_neighbour_recall_at_5": dense["neighbour_recall_at_5"],
+        "banking77_neighbour_mrr_at_10": dense["neighbour_mrr_at_10"],
+        "banking77_bm25_top1": bm25["top1"],
+        "banking77_best_hybrid": best_hybrid["method"],
+        "banking77_best_hybrid_top1": best_hybrid["top1"],
+        "query_p50_ms": kb["query_p50_ms"],
+        "query_p99_ms": kb["query_p99_ms"],
+        "kb_recall_at_1": kb["kb_recall_at_1"],
+        "kb_recall_at_3": kb["kb_recall_at_3"],
+        "kb_index_build_seconds": kb["kb_index_build_seconds"],
+        "model_load_seconds": round(model_load_seconds, 1),
+        "memory_after_model_mb": memory_after_model,
+        "memory_at_end_mb": memory_mb(),
+        "banking77": {**summary, "rows": b77_rows},
+        "knowledge_base": kb,
+        "approximate_index_rows": ann_rows,
+        "machine": {"cpus": os.cpu_count(), "load_average_at_start": round(load_before, 2)},
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+    print("\nBANKING77 as retrieval (intents ranked from neighbours, deduplicated)")
+    print(table(b77_rows, ["method", "top1", "recall_at_5", "mrr_at_10", "settings", "search_seconds"]))
+    print("\nKnowledge base")
+    print(
+        table(
+            [
+                {"metric": k, "value": v}
+                for k, v in kb.items()
+                if not isinstance(v, (dict, list))
+            ]
+            + [{"metric": f"latency ({k})", "value": v} for k, v in kb.items() if k.startswith("latency_")],
+            ["metric", "value"],
+        )
+    )
+    if kb.get("kb_calibration"):
+        print("\nThresholds calibrated on the held-out paraphrases")
+        print(table(kb["kb_calibration"], list(kb["kb_calibration"][0])))
+    print(f"\nExact vs approximate FAISS, {ann_rows[0]['index']} baseline")
+    print(table(ann_rows, ["index", "search_setting", "build_seconds", "p50_ms", "p99_ms", "recall_at_10"]))
+    print(f"\nMemory: {result['memory_at_end_mb']}  |  total {result['seconds']} s  |  wrote {args.out}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,252 @@
+"""The application schema: customers, products, orders and their history.
+
+Every timestamp is an aware UTC datetime on every backend (:class:`UtcDateTime`);
+money is ``Numeric(10, 2)`` read back as :class:`~decimal.Decimal`. Constraint
+names follow a fixed convention so later migrations (and SQLite batch mode)
+can refer to them.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, Optional
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class OrderStatus(enum.StrEnum):
+    """Where an order is in its life; stored as its value."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    SHIPPED = "shipped"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+
+
+CANCELLABLE_STATUSES = frozenset({OrderStatus.PENDING, OrderStatus.PROCESSING})
+CARRIERS = ("UPS", "FedEx", "DHL", "USPS")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out; SQLite stores them naive, in UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Dialect) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware (UTC) datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Optional[datetime], dialect: Dialect) -> Optional[datetime]:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _status_type() -> Enum:
+    return Enum(
+        OrderStatus,
+        name="order_status",
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda statuses: [s.value for s in statuses],
+        validate_strings=True,
+    )
+
+
+Money = Numeric(10, 2)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {datetime: UtcDateTime(), Decimal: Money, date: Date()}
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # Stored normalised (lower case), so equality is case-insensitive.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    phone: Mapped[Optional[str]] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+    orders: Mapped[list[Order]] = relationship(back_populates="customer")
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("price >= 0", name="price_not_negative"),
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    brand: Mapped[str] = mapped_column(String(60))
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    price: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    stock: Mapped[int]
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("length(number) = 7", name="number_seven_digits"),
+        # recent_orders(): a customer's orders, newest first.
+        Index("ix_orders_customer_id_placed_at", "customer_id", "placed_at"),
+        Index("ix_orders_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(7), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    status: Mapped[OrderStatus] = mapped_column(_status_type())
+    placed_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    total: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    ship_city: Mapped[str] = mapped_column(String(100))
+    ship_country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+
+    customer: Mapped[Customer] = relationship(back_populates="orders")
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
+    )
+    shipment: Mapped[Optional[Shipment]] = relationship(
+        back_populates="order", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[OrderStatusEvent]] = relationship(
+        back_populates="order",
+        cascade="all, delete-orphan",
+        order_by="(OrderStatusEvent.occurred_at, OrderStatusEvent.id)",
+    )
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+    __table_args__ = (
+        UniqueConstraint("order_id", "product_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int]
+    unit_price: Mapped[Decimal]
+
+    order: Mapped[Order] = relationship(back_populates="items")
+    product: Mapped[Product] = relationship()
+
+
+class Shipment(Base):
+    """The one parcel of an order, from hand-over to the carrier on."""
+
+    __tablename__ = "shipments"
+    __table_args__ = (
+        CheckConstraint(
+            "carrier IN (" + ", ".join(f"'{c}'" for c in CARRIERS) + ")", name="known_carrier"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), unique=True
+    )
+    carrier: Mapped[str] = mapped_column(String(10))
+    tracking_number: Mapped[str] = mapped_column(String(40), unique=True)
+    shipped_at: Mapped[datetime]
+    eta: Mapped[Optional[date]]
+    delivered_at: Mapped[Optional[datetime]]
+
+    order: Mapped[Order] = relationship(back_populates="shipment")
+
+
+class OrderStatusEvent(Base):
+    """One step of an order's history; the newest is its current status."""
+
+    __tablename__ = "order_status_events"
+    __table_args__ = (
+        Index("ix_order_status_events_order_id_occurred_at", "order_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    status: Mapped[OrderStatus] = mapped_column(_status_type())
+    occurred_at: Mapped[datetime]
+    description: Mapped[str] = mapped_column(String(300))
+    location: Mapped[Optional[str]] = mapped_column(String(120))
+
+    order: Mapped[Order] = relationship(back_populates="events")
+
+
+class FaqOutcome(enum.StrEnum):
+    """Why a question was kept: nothing matched, or only a shortlist was offered."""
+
+    UNKNOWN = "unknown"
+    GREY_ZONE = "grey_zone"
+
+
+class UnansweredQuestion(Base):
+    """A question the FAQ skill could not answer confidently (personal data masked)."""
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asked_at: Mapped[datetime] = mapped_column(index=True)
+    question: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[FaqOutcome] = mapped_column(
+        Enum(
+            FaqOutcome,
+            name="faq_outcome",
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            values_callable=lambda outcomes: [o.value for o in outcomes],
+            validate_strings=True,
+        )
+    )
+    top_article_id: Mapped[Optional[str]] = mapped_column(String(80))
+    top_score: Mapped[Optional[float]] = mapped_column(Float)
+    channel: Mapped[str] = mapped_column(String(32))
+    # A hash of the sender id: counts distinct askers without storing who they are.
+    conversation_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,18 @@
+# Action server: the same pinned environment as .venv/actions (torch CPU build).
+FROM python:3.11-slim
+RUN apt-get update && apt-get install -y --no-install-recommends curl \
+    && rm -rf /var/lib/apt/lists/*
+ENV PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONPATH=/app
+WORKDIR /app
+COPY requirements/actions.lock requirements/actions.lock
+RUN pip install --no-cache-dir pip==24.0 \
+    && pip install --no-cache-dir --no-deps --ignore-requires-python \
+        --extra-index-url https://download.pytorch.org/whl/cpu -r requirements/actions.lock
+COPY assistant assistant
+COPY commerce commerce
+COPY actions actions
+RUN useradd --create-home actions && chown -R actions /app
+USER actions
+EXPOSE 5055
+# Migrations first (idempotent), then the action server.
+CMD ["sh", "-c", "python -m commerce migrate && python -m assistant.action_server --port 5055"]

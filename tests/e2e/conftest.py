@@ -1,0 +1,96 @@
+"""The real stack for end-to-end tests: `python -m assistant.launcher run` (what `make run`
+starts) with the PostgreSQL tracker store, PostgreSQL application database and the
+Redis lock store, talking over the REST channel."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from typing import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from commerce.db import make_engine
+from commerce.demo import DemoLogin, demo_logins
+
+from assistant.stack_process import ACTIONS_PYTHON, StackError, StackProcess, free_port
+from tests.conftest import (
+    PROJECT_ROOT,
+    REDIS_TEST_URL,
+    create_postgres_database,
+    drop_postgres_database,
+    empty_redis_database,
+)
+
+
+
+@pytest.fixture(scope="session")
+def stack_databases(redis_url_session: str) -> Iterator[dict[str, str]]:
+    """Seeded PostgreSQL application DB, an empty PostgreSQL tracker DB, Redis."""
+    app_url = create_postgres_database("assistant_e2e_app")
+    tracker_url = create_postgres_database("assistant_e2e_tracker")
+    env = {**os.environ, "APP_DATABASE_URL": app_url, "SEED_CUSTOMERS": "60", "SEED_ORDERS": "300"}
+    seeded = subprocess.run(
+        [str(ACTIONS_PYTHON), "-m", "commerce", "seed"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+    )
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    yield {
+        "APP_DATABASE_URL": app_url,
+        "TRACKER_DATABASE_URL": sa.engine.make_url(tracker_url).set(drivername="postgresql").render_as_string(
+            hide_password=False
+        ),
+        "REDIS_URL": redis_url_session,
+    }
+    drop_postgres_database(app_url)
+    drop_postgres_database(tracker_url)
+
+
+@pytest.fixture(scope="session")
+def redis_url_session() -> Iterator[str]:
+    """Redis database 14 for the whole session: not the one unit tests flush per test."""
+    with empty_redis_database(REDIS_TEST_URL.rsplit("/", 1)[0] + "/14") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def stack(stack_databases: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
+    if not ACTIONS_PYTHON.exists() or not any((PROJECT_ROOT / "models").glob("*.tar.gz")):
+        pytest.fail("end-to-end tests need `make setup` and `make train` first (make test does both)")
+    env = {
+        **os.environ,
+        **stack_databases,
+        "RASA_PORT": str(free_port()),
+        "ACTION_SERVER_PORT": str(free_port()),
+        "RASA_API_TOKEN": uuid.uuid4().hex,
+        "ACTION_ENDPOINT_URL": "",
+    }
+    stack = StackProcess(env=env, log_path=tmp_path_factory.mktemp("stack") / "launcher.log")
+    try:
+        stack.start()
+    except StackError as error:
+        pytest.fail(str(error))
+    yield stack
+    stack.stop()
+
+
+def seeded_orders(app_url: str, status: str, limit: int = 3) -> list[DemoLogin]:
+    return demo_logins(app_url, status=status, limit=limit)
+
+
+def all_private_values(app_url: str) -> dict[str, set[str]]:
+    """Every value that must never appear in an answer to an unverified customer."""
+    engine = make_engine(app_url)
+    with engine.connect() as conn:
+        values = {
+            "tracking numbers": set(conn.execute(sa.text("SELECT tracking_number FROM shipments")).scalars()),
+            "emails": set(conn.execute(sa.text("SELECT email FROM customers")).scalars()),
+            "names": set(conn.execute(sa.text("SELECT name FROM customers")).scalars()),
+        }
+    engine.dispose()
+    return values
+
+
+def new_sender() -> str:
+    return f"e2e-{uuid.uuid4().hex[:12]}"
