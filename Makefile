@@ -7,6 +7,8 @@ PY := .venv/actions/bin/python
 RASA_DATA := data/nlu data/rules data/stories
 RASA_SOURCES := domain.yml config.yml $(shell find $(RASA_DATA) -name '*.yml' 2>/dev/null)
 MODEL_STAMP := models/.trained
+SPACY_MODEL_STAMP := models/spacy_market/kestrel_manifest.json
+WEB_WIDGET := web/vendor/rasa-webchat.js
 
 export RASA_TELEMETRY_ENABLED := false
 export HF_HUB_OFFLINE := 1
@@ -17,24 +19,46 @@ export PYTHONPATH := $(CURDIR)
 
 BENCHMARKS := startup faq market recsys
 
-.PHONY: help setup lock train run shell seed validate test test-rasa test-python bench bench-quick clean
+.PHONY: help setup lock spacy-model faq-model train run shell seed recommender validate test test-rasa test-python bench bench-quick clean
 
 help:
-	@echo "make run      set up, train if needed, seed, start the assistant (REST + socket.io)"
+	@echo "make run      set up, train if needed, seed, start the assistant (REST, web chat page; Slack, WhatsApp when set)"
 	@echo "make shell    the same, talking in this terminal with rasa shell"
 	@echo "make test     the whole test suite (what CI runs)"
 	@echo "make bench    the benchmarks (results in bench/results/); bench-quick: CI size"
-	@echo "make setup | train | seed | validate | lock | clean"
+	@echo "make setup | spacy-model | faq-model | train | seed | recommender | validate | lock | clean"
 
-setup:
+setup: $(WEB_WIDGET)
 	@$(SYSTEM_PYTHON) -m assistant.environments
+
+# The web chat widget, from the npm registry (package-lock.json), copied next to the page.
+$(WEB_WIDGET): package-lock.json
+	@echo "[setup] web chat widget: npm ci (rasa-webchat)"
+	@npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@mkdir -p web/vendor
+	@cp node_modules/rasa-webchat/LICENSE web/vendor/rasa-webchat.LICENSE
+	@cp node_modules/rasa-webchat/lib/index.js $@
 
 lock:
 	bash requirements/lock.sh
 
-train: setup $(MODEL_STAMP)
+# The spaCy ticker model (blank English + EntityRuler) and data/nlu/market_entities.yml,
+# generated from the covered list; the builder itself skips work when the list's hash is unchanged.
+spacy-model: setup $(SPACY_MODEL_STAMP)
 
-$(MODEL_STAMP): $(RASA_SOURCES)
+$(SPACY_MODEL_STAMP): data/market/tickers.csv market/universe.py market/spacy_model.py
+	@.venv/rasa/bin/python -m market.spacy_model
+	@touch $@
+
+# The domain-tuned FAQ encoder (models/faq-encoder, used by the action server when present), then
+# its thresholds on the calibration paraphrases; an up-to-date model is not retrained.
+faq-model: setup
+	@$(PY) -m retrieval.finetune
+	@$(PY) -m retrieval.calibration
+
+train: setup spacy-model $(MODEL_STAMP)
+
+$(MODEL_STAMP): $(RASA_SOURCES) $(SPACY_MODEL_STAMP)
 	@echo "[train] training the Rasa model (data or config changed)"
 	@rm -f models/*.tar.gz
 	$(RASA) train --data $(RASA_DATA) --out models --fixed-model-name assistant
@@ -42,6 +66,9 @@ $(MODEL_STAMP): $(RASA_SOURCES)
 
 seed: setup
 	$(PY) -m commerce seed
+
+recommender: seed
+	$(PY) -m commerce train-recommender --if-stale
 
 run: train
 	@$(PY) -m assistant.launcher run

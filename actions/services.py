@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import functools
+import logging
 
 from assistant import settings
 from assistant.kv import KeyValueStore, RateLimiter, store_for
+from sqlalchemy.orm import Session, sessionmaker
+
 from commerce.db import make_session_factory
 from commerce.orders import OrderService
+from market.question import Resolver
+from market.service import MarketAnalyst, create_analyst
+from commerce.recommendations import RecommendationService
+from recsys import artifacts
+from recsys.serving import Ranker
+from retrieval import FaqRetriever, IndexSpec, Thresholds
+
+log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -31,7 +42,86 @@ def verification_limiter() -> RateLimiter:
     )
 
 
+@functools.cache
+def app_sessions() -> sessionmaker[Session]:
+    """Sessions on the application database for writes outside the order service."""
+    return make_session_factory(settings.get("APP_DATABASE_URL"))
+
+
+@functools.cache
+def faq_retriever() -> FaqRetriever:
+    """The FAQ index, loaded (or rebuilt when the articles or model changed) once per process."""
+    from retrieval.encoder import load_encoder
+
+    return FaqRetriever.load_or_build(
+        settings.get("FAQ_KB_DIR"),
+        settings.get("FAQ_INDEX_DIR"),
+        load_encoder(settings.get("FAQ_MODEL_DIR")),
+        IndexSpec(kind=settings.get("FAQ_INDEX_TYPE")),
+        progress=True,
+    )
+
+
+@functools.cache
+def faq_thresholds() -> Thresholds:
+    """The thresholds calibrated for the model in use, unless overridden by the settings."""
+    from retrieval.calibration import load_thresholds
+
+    answer, suggest = settings.get("FAQ_ANSWER_THRESHOLD"), settings.get("FAQ_SUGGEST_THRESHOLD")
+    if answer and suggest:
+        return Thresholds(answer=float(answer), suggest=float(suggest))
+    calibrated = load_thresholds(settings.get("FAQ_KB_DIR"), faq_retriever().encoder.name)
+    return Thresholds(
+        answer=float(answer) if answer else calibrated.answer,
+        suggest=float(suggest) if suggest else calibrated.suggest,
+    )
+
+
+@functools.cache
+def recommendation_ranker() -> Ranker:
+    """The trained recommender (artifacts loaded once); FileNotFoundError if never trained."""
+    return Ranker(artifacts.load(settings.get("RECSYS_ARTIFACT_DIR")))
+
+
+@functools.cache
+def recommendation_service() -> RecommendationService:
+    return RecommendationService(
+        app_sessions(),
+        recommendation_ranker,
+        kv_store(),
+        experiment=settings.get("RECSYS_EXPERIMENT"),
+        cache_ttl_s=settings.get_int("RECSYS_CACHE_TTL_S"),
+    )
+
+
+@functools.cache
+def market_analyst() -> MarketAnalyst:
+    """Market questions, answered from the configured provider behind the shared cache."""
+    return create_analyst(
+        settings.get("MARKET_DATA_PROVIDER"),
+        redis_url=settings.get("REDIS_URL"),
+        base_url=settings.get("MARKET_API_BASE_URL"),
+        api_key=settings.get("MARKET_API_KEY"),
+        quote_ttl_s=settings.get_int("MARKET_QUOTE_TTL_S"),
+        history_ttl_s=settings.get_int("MARKET_HISTORY_TTL_S"),
+        benchmark=settings.get("MARKET_BENCHMARK"),
+    )
+
+
+@functools.cache
+def market_resolver() -> Resolver:
+    return Resolver()
+
+
 def warm_up() -> None:
     """Builds what the first request would otherwise wait for; called once at server start."""
     order_service()
     kv_store()
+    market_resolver()
+    market_analyst().warm_up()
+    try:
+        recommendation_ranker()
+    except (FileNotFoundError, ValueError) as error:  # the skill then answers that it is unavailable
+        log.warning("recommender not loaded (%s): run `python -m commerce train-recommender`", error)
+    faq_retriever()
+    faq_thresholds()

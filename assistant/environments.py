@@ -33,6 +33,8 @@ BUILD_PACKAGES = {
     "libqhull-dev": "/usr/include/libqhull_r/libqhull_r.h",
     "pkg-config": "/usr/bin/pkg-config",
 }
+# The browser test (tests/channels) drives the system Chromium, never a downloaded build.
+TEST_PACKAGES = {"chromium": "/usr/bin/chromium"}
 LOCAL_WHEELS = Path("/opt/wheels")
 
 
@@ -95,15 +97,30 @@ def ensure_build_packages() -> None:
     missing = [pkg for pkg, marker in BUILD_PACKAGES.items() if not Path(marker).exists()]
     if not missing:
         return
-    command = ["apt-get", "install", "-y", "-q", *missing]
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         raise SetupError(
             f"System packages needed to build matplotlib are missing: {' '.join(missing)}. "
             f"Install them with: sudo apt-get install -y {' '.join(missing)}"
         )
-    say(f"installing system packages: {' '.join(missing)}")
+    apt_install(missing)
+
+
+def ensure_test_packages() -> None:
+    """Chromium for the browser test: installed as root, otherwise a note (the assistant runs without it)."""
+    missing = [pkg for pkg, marker in TEST_PACKAGES.items() if not Path(marker).exists()]
+    if not missing:
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        say(f"note: the browser test needs {' '.join(missing)}: sudo apt-get install -y {' '.join(missing)}")
+        return
+    apt_install(missing)
+
+
+def apt_install(packages: list[str]) -> None:
+    say(f"installing system packages: {' '.join(packages)}")
+    command = ["apt-get", "install", "-y", "-q", *packages]
     if run_quietly(["apt-get", "update", "-q"]) != 0 or run_quietly(command) != 0:
-        raise SetupError(f"Could not install {' '.join(missing)} with apt-get; install them by hand.")
+        raise SetupError(f"Could not install {' '.join(packages)} with apt-get; install them by hand.")
 
 
 def run_quietly(command: list[str]) -> int:
@@ -187,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             ensure_build_packages()
         for env in ENVIRONMENTS:
             build(env)
+        ensure_test_packages()
     except SetupError as error:
         print(f"[setup] ERROR: {error}", file=sys.stderr)
         return 1

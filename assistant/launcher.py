@@ -1,6 +1,6 @@
 """Starts the action server and the Rasa server together, and stops both.
 
-``python -m assistant.launcher run``   Rasa server with the REST and socket.io channels
+``python -m assistant.launcher run``   Rasa server with its channels, and the web chat page on WEB_PORT
 ``python -m assistant.launcher shell`` ``rasa shell`` in this terminal
 
 Before starting it checks what can be checked (a trained model, reachable
@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from assistant import settings
 from assistant.environments import ENVIRONMENTS, VENV_ROOT
+from assistant.web_page import WIDGET, start_page_server
 
 PROJECT_ROOT = settings.PROJECT_ROOT
 LOG_DIR = settings.VAR_DIR / "logs"
@@ -109,6 +110,14 @@ def prepare_database(env: dict[str, str]) -> None:
     result = subprocess.run([str(ACTIONS_PYTHON), "-m", "commerce", command], env=env, cwd=PROJECT_ROOT)
     if result.returncode != 0:
         raise LaunchError(f"`python -m commerce {command}` failed (see above).")
+
+
+def prepare_recommender(env: dict[str, str]) -> None:
+    """Train the recommender when its artifacts are missing or older than the data (1-2 s when
+    up to date, about 15 s on the demo data). Without it only recommendations are unavailable."""
+    command = [str(ACTIONS_PYTHON), "-m", "commerce", "train-recommender", "--if-stale"]
+    if subprocess.run(command, env=env, cwd=PROJECT_ROOT).returncode != 0:
+        say("warning: the recommender could not be trained (see above); recommendations are unavailable")
 
 
 def pump(stream: IO[str], prefix: str, log_path: Path, echo: bool) -> None:
@@ -225,17 +234,50 @@ def print_usage(env: dict[str, str]) -> None:
        -d '{{"sender": "me", "message": "where is my order?"}}'
 
   socket.io channel: http://127.0.0.1:{port}/socket.io
+{channel_lines(env)}
   logs: {LOG_DIR}/    stop: Ctrl-C
 """,
         flush=True,
     )
 
 
+def channel_lines(env: dict[str, str]) -> str:
+    """The web page URL and the webhook URL of each messaging channel, or how to enable it."""
+    port = env["RASA_PORT"]
+    lines = []
+    if env["WEB_PORT"] != "0":
+        lines.append(f"  web chat page:     http://127.0.0.1:{env['WEB_PORT']}/")
+    slack = env["SLACK_BOT_TOKEN"] and env["SLACK_SIGNING_SECRET"]
+    whatsapp = env["TWILIO_ACCOUNT_SID"] and env["TWILIO_AUTH_TOKEN"] and env["TWILIO_WHATSAPP_NUMBER"]
+    lines.append(f"  Slack webhook:     http://<public host>:{port}/webhooks/slack/webhook" if slack
+                 else "  Slack:             off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)")
+    lines.append(f"  WhatsApp webhook:  http://<public host>:{port}/webhooks/whatsapp/webhook" if whatsapp
+                 else "  WhatsApp:          off (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_NUMBER)")
+    return "\n".join(lines)
+
+
+def serve_page(env: dict[str, str]):
+    """The web chat page server, or None when WEB_PORT is 0."""
+    if env["WEB_PORT"] == "0":
+        return None
+    if not WIDGET.exists():
+        say(f"note: {WIDGET.relative_to(PROJECT_ROOT)} is missing (run `make setup`); the page will say so")
+    try:
+        return start_page_server(env)
+    except OSError as error:  # the assistant itself still works; say why there is no page
+        say(f"note: no web chat page: port {env['WEB_PORT']} is not free ({error.strerror or error}); "
+            "set WEB_PORT to a free port, or 0 for no page")
+        env["WEB_PORT"] = "0"
+        return None
+
+
 def run(shell: bool) -> int:
     env = server_environment()
     preflight(env)
     prepare_database(env)
+    prepare_recommender(env)
     servers: list[Server] = []
+    page = None
     stopping = threading.Event()
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -251,6 +293,7 @@ def run(shell: bool) -> int:
             command = [str(RASA_BIN), "shell", "--model", env["RASA_MODEL_DIR"], "--endpoints", "endpoints.yml",
                        "--port", env["RASA_PORT"]]
             return subprocess.run(command, env=env, cwd=PROJECT_ROOT).returncode
+        page = serve_page(env)  # before Rasa, so the page is there when Rasa answers
         rasa = Server("rasa", rasa_run_command(env), env, echo=True)
         servers.append(rasa)
         seconds = rasa.wait_ready(f"http://127.0.0.1:{env['RASA_PORT']}/", stopping)
@@ -262,6 +305,8 @@ def run(shell: bool) -> int:
                     raise LaunchError(f"The {server.name} server stopped unexpectedly; see {server.log_path}.")
         return 0
     finally:
+        if page is not None:
+            page.shutdown()
         if servers:
             say("stopping servers")
         for server in reversed(servers):

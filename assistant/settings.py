@@ -105,8 +105,100 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("CHART_DIR", str(VAR_DIR / "charts"), "Where the action server writes chart images it serves under `/charts/`."),
     # --- FAQ skill ---
+    Setting("FAQ_KB_DIR", str(PROJECT_ROOT / "data" / "knowledge_base"), "Knowledge-base articles (Markdown with front matter) the FAQ skill answers from."),
+    Setting(
+        "FAQ_INDEX_DIR",
+        str(VAR_DIR / "faq_index"),
+        "Where the FAQ index and its manifest are kept; rebuilt at action-server start when the articles or model changed.",
+    ),
+    Setting("FAQ_INDEX_TYPE", "flat", "FAQ index: `flat` (exact), `hnsw` or `ivf` (approximate, for very large collections)."),
+    Setting(
+        "FAQ_MODEL_DIR",
+        str(PROJECT_ROOT / "models" / "faq-encoder"),
+        "Domain-tuned FAQ encoder built by `make faq-model`; used when present, else the base all-MiniLM-L6-v2.",
+    ),
+    Setting(
+        "FAQ_ANSWER_THRESHOLD",
+        "",
+        "Override of the calibrated score at or above which the FAQ answers. Empty: the value "
+        "`python -m retrieval.calibration` wrote to `data/knowledge_base/thresholds.json` for the model in use.",
+    ),
+    Setting(
+        "FAQ_SUGGEST_THRESHOLD",
+        "",
+        "Override of the calibrated score at or above which the FAQ offers up to 3 article titles. Empty: the calibrated value.",
+    ),
+    Setting("FAQ_ARTICLE_BASE_URL", "https://help.kestrel.example/articles", "Public help-centre URL; an article's link is `<this>/<article id>`."),
     # --- Market skill ---
+    Setting(
+        "MARKET_DATA_PROVIDER",
+        "bundled",
+        "`bundled` (offline real daily prices in `data/market/`, years old) or `alphavantage` (HTTP vendor).",
+    ),
+    Setting(
+        "MARKET_API_BASE_URL",
+        "https://www.alphavantage.co",
+        "Base URL of the Alpha-Vantage-format market data vendor (`/query` is appended).",
+    ),
+    Setting("MARKET_API_KEY", "", "API key of the market data vendor; required when `MARKET_DATA_PROVIDER=alphavantage`."),
+    Setting("MARKET_QUOTE_TTL_S", "60", "Seconds a stock quote stays cached."),
+    Setting("MARKET_HISTORY_TTL_S", "21600", "Seconds daily price histories and finished market analyses stay cached."),
+    Setting(
+        "MARKET_BENCHMARK",
+        "^GSPC",
+        "Ticker that beta and correlation are measured against (e.g. `SPY` with a live vendor).",
+    ),
+    Setting("MARKET_RISK_FREE_RATE", "0.02", "Annual risk-free rate used for portfolio Sharpe ratios (0.02 = 2 %)."),
     # --- Recommendation skill ---
+    Setting(
+        "RECSYS_ARTIFACT_DIR",
+        str(PROJECT_ROOT / "models" / "recommender"),
+        "Where `python -m commerce train-recommender` writes the trained recommender "
+        "(`manifest.json`, `state.npz`) and the action server loads it from.",
+    ),
+    Setting(
+        "RECSYS_EXPERIMENT",
+        "recs-hybrid-vs-popularity",
+        "Name of the running recommendation A/B test; each customer (or anonymous "
+        "conversation) is assigned to `hybrid` or `popularity` by a hash of it and this name.",
+    ),
+    Setting(
+        "RECSYS_CACHE_TTL_S",
+        "900",
+        "Seconds a customer's recommendation scores stay cached (Redis when `REDIS_URL` is set); "
+        "feedback drops the entry at once.",
+    ),
+    # --- Channels ---
+    Setting("WEB_PORT", "8080", "Port of the web chat page that `make run` serves; `0`: no page server."),
+    Setting(
+        "WEB_SOCKET_URL",
+        "",
+        "Address the web chat page opens its socket.io connection to. Empty: the Rasa server on the "
+        "page's host at `RASA_PORT`.",
+    ),
+    Setting(
+        "SLACK_BOT_TOKEN",
+        "",
+        "Bot User OAuth token (`xoxb-…`) of the Slack app. The Slack channel is enabled when this and "
+        "`SLACK_SIGNING_SECRET` are set.",
+    ),
+    Setting("SLACK_SIGNING_SECRET", "", "Signing secret of the Slack app; requests not signed with it are refused."),
+    Setting("SLACK_API_BASE_URL", "https://slack.com/api/", "Slack Web API base URL (replies are posted to `chat.postMessage` there)."),
+    Setting(
+        "TWILIO_ACCOUNT_SID",
+        "",
+        "Twilio account SID. The WhatsApp channel is enabled when this, `TWILIO_AUTH_TOKEN` and "
+        "`TWILIO_WHATSAPP_NUMBER` are set.",
+    ),
+    Setting("TWILIO_AUTH_TOKEN", "", "Twilio auth token: signs webhook requests (`X-Twilio-Signature`) and authenticates replies."),
+    Setting("TWILIO_WHATSAPP_NUMBER", "", "The WhatsApp sender replies come from, e.g. `whatsapp:+14155238886`."),
+    Setting("TWILIO_API_BASE_URL", "https://api.twilio.com", "Twilio REST API base URL (replies go to its Messages resource)."),
+    Setting(
+        "TWILIO_WEBHOOK_URL",
+        "",
+        "Public URL configured in Twilio for incoming messages, used to check signatures behind a proxy. "
+        "Empty: the URL the request arrived at.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -126,6 +218,15 @@ def get_int(name: str, environ: Optional[Mapping[str, str]] = None) -> int:
         return int(raw)
     except ValueError:
         raise SystemExit(f"Setting {name}={raw!r} is not a whole number.") from None
+
+
+def get_float(name: str, environ: Optional[Mapping[str, str]] = None) -> float:
+    """A decimal setting; a malformed value is a configuration error with a clear message."""
+    raw = get(name, environ)
+    try:
+        return float(raw)
+    except ValueError:
+        raise SystemExit(f"Setting {name}={raw!r} is not a number.") from None
 
 
 def action_endpoint_url(environ: Optional[Mapping[str, str]] = None) -> str:

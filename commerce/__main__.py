@@ -1,8 +1,8 @@
-"""Command line: ``python -m commerce {migrate,downgrade,seed,revision,demo-orders}``.
+"""Command line: ``python -m commerce {migrate,downgrade,seed,revision,demo-orders,unanswered}``.
 
 Expected failures (database unreachable, bad URL or setting) end with exit
 status 1 and one line on stderr, without a traceback. Output never contains
-customer data, only counts and the URL with its password masked — except
+customer data, only counts, masked FAQ questions and the URL with its password masked — except
 ``demo-orders``, which shows the fictional demo logins and refuses to run on
 anything but the embedded SQLite database.
 """
@@ -10,8 +10,11 @@ anything but the embedded SQLite database.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from pathlib import Path
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Optional
 
 from alembic.util.exc import CommandError
@@ -58,6 +61,56 @@ def _demo_orders(args: argparse.Namespace) -> None:
             print(f"  {login.number}  {login.email:<40} {login.status}")
 
 
+def _unanswered(args: argparse.Namespace) -> None:
+    from commerce.db import make_session_factory
+    from commerce.unanswered import frequent_questions  # loads the retrieval engine: only here
+    from retrieval.encoder import load_encoder
+
+    if args.limit < 1 or args.days < 0 or not 0 < args.similarity <= 1:
+        raise ValueError("--limit must be at least 1, --days at least 0 and --similarity in (0, 1]")
+    since = datetime.now(UTC) - timedelta(days=args.days) if args.days else None
+    encoder = load_encoder(settings.get("FAQ_MODEL_DIR"))
+    groups = frequent_questions(make_session_factory(args.url), encoder.encode, args.limit, since, args.similarity)
+    window = f"the last {args.days} days" if args.days else "all time"
+    if not groups:
+        print(f"No unanswered or low-confidence FAQ questions ({window}).")
+        return
+    print(f"Most frequent unanswered or low-confidence FAQ questions ({window}), similar wordings grouped:")
+    for rank, group in enumerate(groups, 1):
+        closest = f", closest article: {group.top_article_id}" if group.top_article_id else ""
+        print(f"{rank:3}. {group.question!r} (asked {group.asked}x in {group.conversations} conversations{closest})")
+        for wording in group.wordings[:5]:
+            print(f"       also: {wording!r}")
+        if len(group.wordings) > 5:
+            print(f"       ... and {len(group.wordings) - 5} more wordings")
+
+
+def _train_recommender(args: argparse.Namespace) -> None:
+    from commerce.recommendations import train_recommender
+
+    recsys_log = logging.getLogger("recsys")  # the hybrid reports its fitting steps there
+    recsys_log.setLevel(logging.INFO)
+    recsys_log.addHandler(logging.StreamHandler(sys.stdout))
+    train_recommender(args.url, Path(settings.get("RECSYS_ARTIFACT_DIR")), only_if_stale=args.if_stale)
+
+
+def _recommendation_report(args: argparse.Namespace) -> None:
+    from commerce.db import make_session_factory
+    from commerce.recommendations import experiment_report
+
+    experiment = args.experiment or settings.get("RECSYS_EXPERIMENT")
+    report = experiment_report(make_session_factory(args.url), experiment)
+    print(f"experiment {experiment}: products shown (distinct customer x product) and feedback on them")
+    print(f"{'variant':<12} {'units':>6} {'shown':>7} {'feedback':>9} {'rate':>7}  95% CI (Wilson)")
+    for kind, label in (("up", "👍"), ("down", "👎")):
+        for row in report[kind]:
+            low, high = row.interval
+            print(f"{row.variant:<12} {row.units:>6} {row.exposures:>7} {label + ' ' + str(row.events):>9} "
+                  f"{row.rate:>7.1%}  [{low:.1%}, {high:.1%}]")
+    if not report["up"]:
+        print("no exposures logged yet")
+
+
 def _revision(args: argparse.Namespace) -> None:
     path = migrate.new_revision(args.message, args.url)
     print(f"wrote {path}; review it before committing")
@@ -79,6 +132,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--revision", default="base", help="target revision (default: base)")
     command("seed", "migrate, then fill an empty database with the demo data (SEED_* settings)", _seed)
     command("demo-orders", "print one demo order per status with its email (embedded SQLite only)", _demo_orders)
+    unanswered = command(
+        "unanswered", "list the most frequent unanswered FAQ questions, similar ones grouped", _unanswered)
+    unanswered.add_argument("--limit", type=int, default=20, help="groups to show (default: 20)")
+    unanswered.add_argument("--days", type=int, default=30, help="look back this many days, 0: all (default: 30)")
+    unanswered.add_argument("--similarity", type=float, default=0.75,
+                            help="cosine similarity at which two questions are grouped (default: 0.75)")
+    command("train-recommender", "train the product recommender on purchases and views (RECSYS_ARTIFACT_DIR)",
+            _train_recommender).add_argument(
+        "--if-stale", action="store_true", help="only when the saved model does not match the data")
+    command("recommendation-report", "per-variant feedback rates of the recommendation A/B test",
+            _recommendation_report).add_argument(
+        "--experiment", default=None, help="experiment name (default: RECSYS_EXPERIMENT)")
     command("revision", "autogenerate the next migration from model changes", _revision).add_argument(
         "-m", "--message", required=True, help="what the revision changes")
     return parser

@@ -250,3 +250,53 @@ class UnansweredQuestion(Base):
     channel: Mapped[str] = mapped_column(String(32))
     # A hash of the sender id: counts distinct askers without storing who they are.
     conversation_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ProductView(Base):
+    """A customer looked at a product page (demo views are derived from the seeded orders)."""
+
+    __tablename__ = "product_views"
+    __table_args__ = (Index("ix_product_views_customer_id_viewed_at", "customer_id", "viewed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    viewed_at: Mapped[datetime]
+
+
+FEEDBACK_VALUES = ("up", "down")
+
+
+class RecommendationFeedback(Base):
+    """A 👍 or 👎 on a recommended product, by a customer or an anonymous conversation."""
+
+    __tablename__ = "recommendation_feedback"
+    __table_args__ = (
+        CheckConstraint("feedback IN ('up', 'down')", name="known_feedback"),
+        Index("ix_recommendation_feedback_subject_hash_created_at", "subject_hash", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # sha256 of "customer:<id>" or "sender:<sender id>": the A/B unit, never the raw sender id.
+    subject_hash: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    feedback: Mapped[str] = mapped_column(String(4))
+    experiment: Mapped[str] = mapped_column(String(40))
+    variant: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+
+
+class RecommendationExposure(Base):
+    """One product shown in one recommendation list (the denominator of A/B rates)."""
+
+    __tablename__ = "recommendation_exposures"
+    __table_args__ = (Index("ix_recommendation_exposures_experiment_variant", "experiment", "variant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    experiment: Mapped[str] = mapped_column(String(40))
+    variant: Mapped[str] = mapped_column(String(20))
+    subject_hash: Mapped[str] = mapped_column(String(64))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    shown_at: Mapped[datetime]

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Table, func, insert, select
 from commerce import seed_data as data
 from commerce.carriers import make_tracking_number
 from commerce.db import make_engine
+from commerce.interactions import insert_demo_views
 from commerce.models import Base, OrderStatus
 
 DEFAULT_RANDOM_SEED = 1729
@@ -363,7 +364,9 @@ def seed(
     try:
         with engine.begin() as conn:
             if _existing_rows(conn):
-                progress("database already holds data; nothing seeded")
+                backfilled = insert_demo_views(conn, random_seed)
+                progress("database already holds data; nothing seeded"
+                         + (f" (product views backfilled: {backfilled})" if backfilled else ""))
                 return SeedReport(False, 0, 0, 0, time.perf_counter() - started)
             progress(f"generating {orders} orders for {customers} customers (anchor {anchor.isoformat()})")
             demo = build_demo_data(customers, orders, anchor, random_seed)
@@ -392,6 +395,7 @@ def seed(
                     {"order_id": oid, **event} for oid, _, _, history in children for event in history
                 ])
                 progress(f"orders: {start + len(order_ids)}/{len(demo.orders)} inserted")
+            progress(f"product views: {insert_demo_views(conn, random_seed)} inserted")
         report = SeedReport(True, len(demo.products), len(demo.customers), len(demo.orders),
                             time.perf_counter() - started)
         progress(f"seeded in {report.seconds:.1f} s")

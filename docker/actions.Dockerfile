@@ -11,8 +11,14 @@ RUN pip install --no-cache-dir pip==24.0 \
 COPY assistant assistant
 COPY commerce commerce
 COPY actions actions
+COPY market market
+COPY retrieval retrieval
+COPY recsys recsys
+COPY data/knowledge_base data/knowledge_base
+COPY data/market data/market
 RUN useradd --create-home actions && chown -R actions /app
 USER actions
 EXPOSE 5055
-# Migrations first (idempotent), then the action server.
-CMD ["sh", "-c", "python -m commerce migrate && python -m assistant.action_server --port 5055"]
+# Migrations first (idempotent), the recommender when its artifacts are missing or
+# stale (keep models/ on a volume), then the action server.
+CMD ["sh", "-c", "python -m commerce migrate && python -m commerce train-recommender --if-stale && python -m assistant.action_server --port 5055"]

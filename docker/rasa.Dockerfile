@@ -12,10 +12,12 @@ RUN pip install --no-cache-dir pip==24.0 \
 COPY domain.yml config.yml endpoints.yml credentials.yml ./
 COPY assistant/__init__.py assistant/settings.py assistant/
 COPY channels channels
+COPY market/__init__.py market/universe.py market/spacy_model.py market/
+COPY data/market/tickers.csv data/market/tickers.csv
 COPY data/nlu data/nlu
 COPY data/rules data/rules
 COPY data/stories data/stories
-RUN rasa train --data data/nlu data/rules data/stories --out models --fixed-model-name assistant
+RUN python -m market.spacy_model && rasa train --data data/nlu data/rules data/stories --out models --fixed-model-name assistant
 RUN useradd --create-home rasa && chown -R rasa /app
 USER rasa
 EXPOSE 5005

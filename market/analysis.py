@@ -140,7 +140,7 @@ class TickerAnalysis:
 
 
 def _dates(history: PriceHistory) -> np.ndarray:
-    return history.bars.index.to_numpy(dtype="datetime64[ns]")
+    return history.arrays["date"]
 
 
 def to_date(dates: np.ndarray, position: int) -> date:
@@ -173,6 +173,17 @@ def period_returns(dates: np.ndarray, close: np.ndarray, as_of: date) -> tuple[P
             continue
         out.append(PeriodReturn(period, to_date(dates, position), finite(close[-1] / close[position] - 1.0)))
     return tuple(out)
+
+
+def return_since(history: PriceHistory, start: date) -> PeriodReturn:
+    """Return from the last close on or before *start* to the last close (value None
+    when no bar lies within a week before *start*: the data does not reach back)."""
+    dates, close = _dates(history), history.arrays["close"]
+    target = np.datetime64(start, "ns")
+    position = int(np.searchsorted(dates, target, side="right")) - 1
+    if position < 0 or dates[position] < target - np.timedelta64(STALE_AFTER):
+        return PeriodReturn(str(start), None, None)
+    return PeriodReturn(str(start), to_date(dates, position), finite(close[-1] / close[position] - 1.0))
 
 
 def periods_per_year(dates: np.ndarray) -> Optional[float]:
@@ -217,8 +228,8 @@ def beta_and_correlation(history: PriceHistory, benchmark: PriceHistory,
     shared = dates_b[position] == dates_a
     if shared.sum() < MIN_OBSERVATIONS + 1:
         return None, None
-    a = history.bars["close"].to_numpy()[offset:][shared]
-    b = benchmark.bars["close"].to_numpy()[position[shared]]
+    a = history.arrays["close"][offset:][shared]
+    b = benchmark.arrays["close"][position[shared]]
     ra, rb = a[1:] / a[:-1] - 1.0, b[1:] / b[:-1] - 1.0
     cov = np.cov(ra, rb, ddof=1)
     var_a, var_b, covariance = cov[0, 0], cov[1, 1], cov[0, 1]
@@ -292,10 +303,9 @@ def classify_trend(close: np.ndarray, sma50: np.ndarray, sma200: np.ndarray, mac
 def analyze_history(history: PriceHistory, name: str = "",
                     benchmark: Optional[PriceHistory] = None) -> TickerAnalysis:
     """Everything the assistant says about one ticker, from its daily bars."""
-    bars = history.bars
     dates = _dates(history)
-    close = bars["close"].to_numpy()
-    high, low, volume = bars["high"].to_numpy(), bars["low"].to_numpy(), bars["volume"].to_numpy()
+    columns = history.arrays
+    close, high, low, volume = columns["close"], columns["high"], columns["low"], columns["volume"]
     n = len(close)
 
     # Window indicators depend on their last `period` bars only, so they run on
@@ -387,17 +397,20 @@ def common_closes(histories: Sequence[PriceHistory], lookback_days: int) -> tupl
     end = min(h.as_of for h in histories)
     start = end - timedelta(days=lookback_days)
     lo, hi = np.datetime64(start, "ns"), np.datetime64(end, "ns")
-    common = _dates(histories[0])
+    windows = []
     for history in histories:
         dates = _dates(history)
-        common = np.intersect1d(common, dates[(dates >= lo) & (dates <= hi)], assume_unique=True)
+        windows.append(dates[np.searchsorted(dates, lo, side="left"):np.searchsorted(dates, hi, side="right")])
+    common = windows[0]
+    for window in windows[1:]:
+        common = common[np.isin(common, window, assume_unique=True)]
     if len(common) < MIN_OBSERVATIONS + 1:
         raise NotEnoughData(
             f"{', '.join(h.ticker for h in histories)} share only {len(common)} trading days "
             f"between {start} and {end}; at least {MIN_OBSERVATIONS + 1} are needed."
         )
     closes = np.column_stack([
-        h.bars["close"].to_numpy()[np.searchsorted(_dates(h), common)] for h in histories
+        h.arrays["close"][np.searchsorted(_dates(h), common)] for h in histories
     ])
     return common, closes
 

@@ -84,6 +84,7 @@ class Series:
     package: Package
     convert: Callable[[bytes, str], pd.DataFrame]
     transformation: str
+    aliases: tuple[str, ...] = ()  # what customers call it; feeds the resolver and the NLU entities
 
 
 def _arch_index(raw: bytes, _ticker: str) -> pd.DataFrame:
@@ -118,13 +119,18 @@ def _bokeh_stock(raw: bytes, ticker: str) -> pd.DataFrame:
 
 ADJUSTED = "OHLC x (adj_close/close), renormalised to 1 on the last bar; volume / same factor"
 SERIES = (
-    Series("^GSPC", "S&P 500 Index", "GSPC", ARCH_SP500, _arch_index, "none (index levels)"),
-    Series("^IXIC", "NASDAQ Composite Index", "IXIC", ARCH_NASDAQ, _arch_index, "none (index levels)"),
-    Series("AAPL", "Apple Inc.", "AAPL", BOKEH_STOCKS, _bokeh_stock, ADJUSTED),
-    Series("MSFT", "Microsoft Corporation", "MSFT", BOKEH_STOCKS, _bokeh_stock, ADJUSTED),
-    Series("IBM", "International Business Machines Corporation", "IBM", BOKEH_STOCKS, _bokeh_stock, ADJUSTED),
-    Series("GOOG", "Google Inc. (now Alphabet Inc.)", "GOOG", BOKEH_STOCKS, _bokeh_stock, ADJUSTED),
-    Series("FB", "Facebook, Inc. (now Meta Platforms, Inc.)", "FB", BOKEH_STOCKS, _bokeh_stock, ADJUSTED),
+    Series("^GSPC", "S&P 500 Index", "GSPC", ARCH_SP500, _arch_index, "none (index levels)",
+           ("S&P 500", "S&P500", "SP500", "S&P", "SPX", "GSPC", "Standard & Poor's 500", "Standard and Poor's 500")),
+    Series("^IXIC", "NASDAQ Composite Index", "IXIC", ARCH_NASDAQ, _arch_index, "none (index levels)",
+           ("Nasdaq", "Nasdaq Composite", "Nasdaq index", "IXIC")),
+    Series("AAPL", "Apple Inc.", "AAPL", BOKEH_STOCKS, _bokeh_stock, ADJUSTED, ("Apple",)),
+    Series("MSFT", "Microsoft Corporation", "MSFT", BOKEH_STOCKS, _bokeh_stock, ADJUSTED, ("Microsoft",)),
+    Series("IBM", "International Business Machines Corporation", "IBM", BOKEH_STOCKS, _bokeh_stock, ADJUSTED,
+           ("International Business Machines", "Big Blue")),
+    Series("GOOG", "Google Inc. (now Alphabet Inc.)", "GOOG", BOKEH_STOCKS, _bokeh_stock, ADJUSTED,
+           ("Google", "Alphabet", "GOOGL")),
+    Series("FB", "Facebook, Inc. (now Meta Platforms, Inc.)", "FB", BOKEH_STOCKS, _bokeh_stock, ADJUSTED,
+           ("Facebook", "Meta", "Meta Platforms")),
 )
 
 
@@ -207,7 +213,8 @@ def _sources_markdown(rows: list[dict[str, object]]) -> str:
         "",
         "`<File>.csv.gz`: `date,open,high,low,close,volume`, one row per trading day, prices rounded",
         "to 4 decimals, volume in shares (index volume as published). `tickers.csv` maps tickers to",
-        "names and files.",
+        "names, files and the aliases customers use (`|`-separated): the covered list that the",
+        "resolver, the spaCy entity model and `data/nlu/market_entities.yml` are built from.",
         "",
     ]
     return "\n".join(lines)
@@ -227,13 +234,13 @@ def build(wheel_dir: Path, out_dir: Path) -> list[dict[str, object]]:
         text = frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n")
         _write_gzip(out_dir / f"{series.file}.csv.gz", text)
         rows.append({
-            "ticker": series.ticker, "name": series.name, "file": series.file,
+            "ticker": series.ticker, "name": series.name, "file": series.file, "aliases": "|".join(series.aliases),
             "package": series.package, "transformation": series.transformation,
             "first": frame["date"].iloc[0].date(), "last": frame["date"].iloc[-1].date(),
             "bars": len(frame),
         })
         print(f"{series.ticker:6} {rows[-1]['first']} .. {rows[-1]['last']}  {len(frame):5} bars", flush=True)
-    tickers = pd.DataFrame([{k: r[k] for k in ("ticker", "name", "file")} for r in rows])
+    tickers = pd.DataFrame([{k: r[k] for k in ("ticker", "name", "file", "aliases")} for r in rows])
     (out_dir / "tickers.csv").write_text(tickers.to_csv(index=False, lineterminator="\n"))
     (out_dir / "SOURCES.md").write_text(_sources_markdown(rows))
     return rows

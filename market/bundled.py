@@ -14,6 +14,7 @@ from typing import Mapping, Optional
 import pandas as pd
 
 from market.data import PriceHistory, Quote, UnknownTicker, clean_bars, normalise_ticker, quote_from_history
+from market.universe import load_universe
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "market"
 
@@ -25,9 +26,9 @@ class BundledProvider:
 
     def __init__(self, data_dir: Path = DEFAULT_DATA_DIR) -> None:
         self._dir = Path(data_dir)
-        listing = pd.read_csv(self._dir / "tickers.csv", dtype=str)
-        self._names = dict(zip(listing["ticker"], listing["name"]))
-        self._files = dict(zip(listing["ticker"], listing["file"]))
+        listing = load_universe(self._dir / "tickers.csv")
+        self._names = {t.ticker: t.name for t in listing}
+        self._files = {t.ticker: t.file for t in listing}
         self._loaded: dict[str, PriceHistory] = {}
         self._lock = threading.Lock()
 

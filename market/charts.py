@@ -10,9 +10,10 @@ defined on the first day shown. Channels without images get
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Optional, Sequence
 
+import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -79,6 +80,26 @@ def render_chart(history: PriceHistory, indicators: Sequence[str] = DEFAULT_INDI
     for axis in figure.axes[:-1]:
         axis.tick_params(labelbottom=False)
 
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def render_comparison_chart(histories: Sequence[PriceHistory], start: date, end: date) -> bytes:
+    """PNG bytes of each close rebased to 100 on *start*, so different price levels compare."""
+    figure = Figure(figsize=(10, 4.5), dpi=100)
+    FigureCanvasAgg(figure)
+    axis = figure.add_subplot()
+    for history in histories:
+        close = history.bars["close"]
+        window = close[(close.index >= pd.Timestamp(start)) & (close.index <= pd.Timestamp(end))]
+        if len(window):
+            axis.plot(window.index, window.to_numpy() / window.iloc[0] * 100.0, linewidth=1.2, label=history.ticker)
+    axis.axhline(100.0, color="grey", linestyle="--", linewidth=0.7)
+    axis.set_title(f"{', '.join(h.ticker for h in histories)}: close rebased to 100 on {start} (to {end})")
+    axis.set_ylabel("rebased close")
+    axis.legend(loc="upper left", fontsize=8)
+    axis.grid(alpha=0.3)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
     return buffer.getvalue()

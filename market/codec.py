@@ -28,8 +28,8 @@ def encode_history(history: PriceHistory) -> bytes:
     """JSON header line, then int64 nanosecond dates and float64 OHLCV columns."""
     header = {"ticker": history.ticker, "as_of": history.as_of.isoformat(),
               "source": history.source, "rows": len(history.bars)}
-    dates = history.bars.index.to_numpy(dtype="datetime64[ns]").view("int64")
-    values = np.ascontiguousarray(history.bars[list(OHLCV)].to_numpy(dtype="float64").T)
+    dates = history.arrays["date"].view("int64")
+    values = np.stack([history.arrays[name].astype("float64", copy=False) for name in OHLCV])
     return json.dumps(header).encode() + b"\n" + dates.tobytes() + values.tobytes()
 
 

@@ -9,6 +9,7 @@ is valid for, so every answer can say how fresh it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from typing import Mapping, Optional, Protocol, runtime_checkable
 
@@ -47,6 +48,14 @@ class PriceHistory:
     bars: pd.DataFrame
     as_of: date
     source: str
+
+    @cached_property
+    def arrays(self) -> dict[str, np.ndarray]:
+        """``date`` (datetime64[ns]) and each OHLCV column as numpy arrays, extracted once:
+        pandas column access costs more than the arithmetic the analysis does with it."""
+        out = {"date": self.bars.index.to_numpy(dtype="datetime64[ns]")}
+        out.update((name, self.bars[name].to_numpy()) for name in OHLCV)
+        return out
 
     def between(self, start: Optional[date], end: Optional[date]) -> "PriceHistory":
         """The bars with start <= date <= end (either bound may be None)."""
@@ -117,7 +126,7 @@ def clean_bars(frame: pd.DataFrame) -> pd.DataFrame:
 
 def quote_from_history(history: PriceHistory) -> Quote:
     """A quote derived from the last two daily bars (the offline providers' quote)."""
-    close = history.bars["close"].to_numpy()
+    close = history.arrays["close"]
     price = float(close[-1])
     if len(close) < 2:
         return Quote(history.ticker, price, None, None, None, history.as_of, history.source)

@@ -69,6 +69,13 @@ class ScoredQuery:
     top_score: float
 
 
+def decide_scored(query: ScoredQuery, thresholds: Thresholds) -> Outcome:
+    """The outcome :func:`decide` would reach for an already scored question."""
+    if query.top_score >= thresholds.answer:
+        return Outcome.ANSWER
+    return Outcome.SUGGEST if query.top_score >= thresholds.suggest else Outcome.UNKNOWN
+
+
 @dataclass(frozen=True)
 class Calibration:
     thresholds: Thresholds

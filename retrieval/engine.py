@@ -157,6 +157,10 @@ class FaqRetriever:
         retriever.save(index_dir)
         return retriever
 
+    def first_passage(self, article_id: str) -> Chunk | None:
+        """The opening passage of an article (None if there is no such article)."""
+        return next((c for c in self.chunks if c.article_id == article_id), None)
+
     def search(self, query: str, k: int = 5, per_article: bool = True) -> list[SearchHit]:
         """The best *k* passages for *query*, best first; with *per_article*, only the best
         passage of each article. An empty or punctuation-only query finds nothing."""

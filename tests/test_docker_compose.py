@@ -95,3 +95,35 @@ def test_dockerfiles_exist_and_copy_only_files_that_exist(service: str) -> None:
             assert (ROOT / source).exists(), f"{dockerfile.name} copies missing {source}"
     port = settings.get("ACTION_SERVER_PORT" if service == "action-server" else "RASA_PORT", {})
     assert f"EXPOSE {port}" in text
+
+
+def _first_party_imports(paths: list) -> set[str]:
+    """Top-level project packages imported by *paths*, followed transitively."""
+    import ast
+
+    packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()}
+    seen: set[str] = set()
+    pending = list(paths)
+    while pending:
+        tree = ast.parse(pending.pop().read_text())
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for top in {n.split(".")[0] for n in names} & packages - seen:
+                seen.add(top)
+                pending.extend((ROOT / top).rglob("*.py"))
+    return seen
+
+
+def test_action_server_image_holds_every_package_the_actions_import() -> None:
+    dockerfile = ROOT / "docker" / "actions.Dockerfile"
+    copied = {
+        source.split("/")[0]
+        for line in dockerfile.read_text().splitlines()
+        if line.startswith("COPY ")
+        for source in shlex.split(line)[1:-1]
+    }
+    needed = _first_party_imports([*(ROOT / "actions").glob("*.py"), ROOT / "assistant" / "action_server.py"])
+    assert {"actions", "commerce", "market", "retrieval", "recsys"} <= needed
+    assert needed <= copied, f"{dockerfile.name} does not copy {needed - copied}"

@@ -16,7 +16,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
-from actions.fallback import ActionDefaultAskAffirmation
 from actions.order_cancellation import ActionCancelOrder, ActionKeepOrder, ActionRequestCancellation
 from actions.order_status import ActionListRecentOrders, ActionOrderStatus
 from actions.order_verification import (
@@ -263,9 +262,3 @@ def test_shipped_orders_cannot_be_cancelled_and_yes_changes_nothing(shop: str) -
     assert "no cancellation waiting" in said(messages)
     assert status_of(shop, order.number) == "shipped"
 
-
-def test_affirmation_question_uses_words_not_intent_names() -> None:
-    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "cancel_order", "confidence": 0.3}]
-    _, messages = run(ActionDefaultAskAffirmation(), tracker("cancl it pls", intents=ranking))
-    assert "cancel an order" in messages[0]["text"]
-    assert messages[0]["buttons"][0]["payload"] == "/cancel_order"

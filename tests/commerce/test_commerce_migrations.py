@@ -22,6 +22,9 @@ APP_TABLES = {
     "shipments",
     "order_status_events",
     "unanswered_questions",
+    "product_views",
+    "recommendation_feedback",
+    "recommendation_exposures",
 }
 
 

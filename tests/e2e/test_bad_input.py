@@ -65,25 +65,37 @@ def test_odd_messages_get_a_polite_answer(stack: StackProcess, message: str, pri
 
 
 @pytest.mark.parametrize(
-    "order_number, expected",
+    "order_number, asked_next",
     [
-        ("' OR 1=1 --", "doesn't look like an order number"),
-        ("1; DROP TABLE orders; --", "doesn't look like an order number"),
-        ("%", "doesn't look like an order number"),
-        ("*", "doesn't look like an order number"),
-        ("../../etc/passwd", "doesn't look like an order number"),
+        ("' OR 1=1 --", "order_number"),
+        ("1; DROP TABLE orders; --", "order_number"),
+        ("%", "order_number"),
+        ("*", "order_number"),
+        ("../../etc/passwd", "order_number"),
         # The 7 digits are taken as the number; the SQL around them is inert text.
-        ("1000000' OR '1'='1", "what's the email address"),
+        ("1000000' OR '1'='1", "order_email"),
     ],
 )
 def test_injection_looking_order_numbers_are_refused_politely(
-    stack: StackProcess, order_number: str, expected: str, private_values: dict
+    stack: StackProcess, order_number: str, asked_next: str, private_values: dict
 ) -> None:
+    """Junk is never taken as an order number: the form asks again, politely.
+
+    NLU may read junk as an answer (the validator then explains the expected
+    shape) or as a help-centre question (answered or offered as articles);
+    either way the form goes on asking for the number.
+    """
     sender = new_sender()
     stack.say(sender, "where is my order?")
-    answer = texts(stack.say(sender, order_number))
-    assert expected in answer
-    assert_nothing_revealed(answer, private_values)
+    messages = stack.say(sender, order_number)
+    prompt = {"order_number": "order number", "order_email": "email address"}[asked_next]
+    assert prompt in messages[-1]["text"].lower()
+    assert_nothing_revealed(texts(messages), private_values)
+    tracker = stack.tracker(sender)
+    assert tracker["active_loop"]["name"] == "order_verification_form"
+    assert tracker["slots"]["requested_slot"] == asked_next
+    if asked_next == "order_number":
+        assert tracker["slots"]["order_number"] is None
 
 
 def test_sweeping_order_numbers_reveals_nothing_and_ends_the_form(

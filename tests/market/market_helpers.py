@@ -9,6 +9,10 @@ import json
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 from market.bundled import BundledProvider
 from market.http_provider import BAR_FIELDS, SERIES_KEY
@@ -77,6 +81,38 @@ class Vendor:
         return 200, self.daily[symbol]
 
 
+@contextmanager
+def serve_vendor(state: Vendor) -> Iterator[Vendor]:
+    """Serve *state* over HTTP on 127.0.0.1 (random port) until the block ends."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            parts = urlsplit(self.path)
+            query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+            status, body = (404, b"not found") if parts.path != "/query" else state.answer(query)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up on a slow answer, as it should
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.block_on_close = False
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 class FakeClock:

@@ -80,12 +80,21 @@ def test_empty_or_missing_directory(tmp_path: Path) -> None:
         load_knowledge_base(tmp_path / "missing")
 
 
-def test_shipped_paraphrases_name_existing_articles(kb_dir: Path) -> None:
-    ids = {a.id for a in load_knowledge_base(kb_dir)}
-    paraphrases = load_paraphrases(kb_dir / "paraphrases.yml", ids)
-    assert len(paraphrases) == 60
-    assert sum(p.article is None for p in paraphrases) == 12
-    assert {p.article for p in paraphrases} - {None} == ids
+def test_shipped_paraphrases_cover_every_article_in_both_splits(kb_dir: Path) -> None:
+    articles = load_knowledge_base(kb_dir)
+    ids = {a.id for a in articles}
+    assert len(ids) >= 80
+    calibration = load_paraphrases(kb_dir / "paraphrases" / "calibration.yml", ids)
+    test = load_paraphrases(kb_dir / "paraphrases" / "test.yml", ids)
+    assert len(calibration) + len(test) >= 150
+    for split in (calibration, test):
+        assert {p.article for p in split} - {None} == ids
+        assert sum(p.article is None for p in split) >= 10
+    normalised = lambda ps: {" ".join(p.question.lower().split()) for p in ps}  # noqa: E731
+    assert not normalised(calibration) & normalised(test), "a question is in both splits"
+    bodies = " ".join(" ".join(a.body.lower().split()) for a in articles)
+    copied = [q for q in normalised(calibration) | normalised(test) if q.rstrip("?") in bodies]
+    assert not copied, f"paraphrases copied into articles: {copied}"
 
 
 def test_paraphrase_with_unknown_article_is_refused(tmp_path: Path) -> None:

@@ -1,0 +1,200 @@
+"""The FAQ actions with the real engine (shipped knowledge base, real encoder) and a real
+database (SQLite and PostgreSQL) for the unanswered questions."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from typing import Any, Iterator, Optional
+
+import pytest
+import sqlalchemy as sa
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import services
+from actions.faq import DID_YOU_MEAN, DONT_KNOW, NO_SUCH_ARTICLE, ActionAnswerFaq, ActionShowArticle
+from commerce.db import make_engine
+from commerce.migrate import upgrade
+
+ARTICLE_URL = "https://help.kestrel.example/articles/"
+
+
+@pytest.fixture(scope="module")
+def faq_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The action server's FAQ retriever, built once for the module into a temporary index dir."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FAQ_INDEX_DIR", str(tmp_path_factory.mktemp("faq_index")))
+        for setting in ("FAQ_ANSWER_THRESHOLD", "FAQ_SUGGEST_THRESHOLD", "FAQ_ARTICLE_BASE_URL"):
+            patch.delenv(setting, raising=False)
+        services.faq_retriever.cache_clear()
+        services.faq_thresholds.cache_clear()
+        services.faq_retriever()
+        yield
+    services.faq_retriever.cache_clear()
+    services.faq_thresholds.cache_clear()
+
+
+@pytest.fixture
+def faq(faq_engine: None, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated application database the FAQ actions write to; calibrated thresholds."""
+    upgrade(database_url)
+    monkeypatch.setenv("APP_DATABASE_URL", database_url)
+    services.app_sessions.cache_clear()
+    services.faq_thresholds.cache_clear()
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM unanswered_questions"))
+    engine.dispose()
+    yield database_url
+    services.app_sessions.cache_clear()
+    services.faq_thresholds.cache_clear()
+
+
+def set_thresholds(monkeypatch: pytest.MonkeyPatch, answer: float, suggest: float) -> None:
+    monkeypatch.setenv("FAQ_ANSWER_THRESHOLD", str(answer))
+    monkeypatch.setenv("FAQ_SUGGEST_THRESHOLD", str(suggest))
+    services.faq_thresholds.cache_clear()
+
+
+def top_score(question: str) -> float:
+    return services.faq_retriever().search(question, k=1)[0].score
+
+
+def tracker(
+    text: Optional[str], sender: str = "customer-7", channel: str = "rest", entities: Optional[list[dict]] = None
+) -> Tracker:
+    latest = {"text": text, "intent": {"name": "faq"}, "entities": entities or []}
+    events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": channel}]
+    return Tracker(sender, {}, latest, events, False, None, {}, "action_listen")
+
+
+def run(action, tracker_: Tracker) -> tuple[list[dict], list[dict]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker_, {}))
+    return events, dispatcher.messages
+
+
+def stored(url: str) -> list[dict[str, Any]]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT * FROM unanswered_questions ORDER BY id")).mappings().all()
+    engine.dispose()
+    return [dict(r) for r in rows]
+
+
+def test_a_clear_question_is_answered_with_title_passage_and_link(faq: str) -> None:
+    events, messages = run(ActionAnswerFaq(), tracker("How many days do I have to return an item I bought?"))
+    assert events == []
+    assert len(messages) == 1
+    text = messages[0]["text"]
+    article = services.faq_retriever().articles["returns-policy"]
+    assert text.startswith(article.title)
+    assert "30 days" in text
+    assert text.rstrip().endswith(ARTICLE_URL + "returns-policy")
+    assert not messages[0]["buttons"]
+    assert stored(faq) == []
+
+
+def test_the_grey_zone_offers_up_to_three_titles_and_records_the_question(
+    faq: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "my parcel from last week, what now?"
+    score = top_score(question)
+    set_thresholds(monkeypatch, answer=score + 0.05, suggest=score - 0.5)
+    events, messages = run(ActionAnswerFaq(), tracker(question, sender="someone-42", channel="socketio"))
+    assert events == []
+    [message] = messages
+    assert message["text"] == DID_YOU_MEAN
+    hits = services.faq_retriever().search(question, k=5)
+    assert [b["title"] for b in message["buttons"]] == [h.article.title for h in hits[:3]]
+    for button, hit in zip(message["buttons"], hits):
+        assert button["payload"] == "/choose_article" + json.dumps({"article_id": hit.article.id}).replace(" ", "")
+    [row] = stored(faq)
+    assert row["question"] == question
+    assert row["outcome"] == "grey_zone"
+    assert row["top_article_id"] == hits[0].article.id
+    assert row["top_score"] == pytest.approx(score, abs=1e-4)
+    assert row["channel"] == "socketio"
+    assert row["conversation_hash"] == hashlib.sha256(b"someone-42").hexdigest()
+
+
+def test_an_unknown_question_is_admitted_and_a_person_offered(faq: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    question = "Can you recommend a good pizza place near the office?"
+    set_thresholds(monkeypatch, answer=top_score(question) + 0.2, suggest=top_score(question) + 0.1)
+    events, messages = run(ActionAnswerFaq(), tracker(question))
+    assert events == []
+    [message] = messages
+    assert message["text"] == DONT_KNOW
+    assert message["buttons"] == [{"title": "Talk to a person", "payload": "/request_human"}]
+    [row] = stored(faq)
+    assert row["outcome"] == "unknown"
+    assert row["question"] == question
+
+
+def test_out_of_scope_questions_are_not_answered_with_the_calibrated_thresholds(faq: str) -> None:
+    for question in ("What is the square root of 144?", "Wie ist das Wetter morgen in Berlin?", "🍕🍕🍕"):
+        _, [message] = run(ActionAnswerFaq(), tracker(question))
+        assert message["text"] in (DONT_KNOW, DID_YOU_MEAN), question
+        assert ARTICLE_URL not in message["text"]
+    assert len(stored(faq)) == 3
+
+
+def test_personal_data_is_masked_before_it_is_stored(faq: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    question = "I'm jane.doe@example.com, call me on +1 415 555 0132, card 4111 1111 1111 1111 was charged twice"
+    set_thresholds(monkeypatch, answer=1.5, suggest=1.4)  # nothing scores that high: "don't know"
+    run(ActionAnswerFaq(), tracker(question))
+    [row] = stored(faq)
+    assert row["question"] == "I'm [EMAIL], call me on [PHONE], card [CARD] was charged twice"
+
+
+def test_an_empty_message_gets_the_dont_know_answer_and_is_not_stored(faq: str) -> None:
+    for text in (None, "", "   ?! "):
+        _, [message] = run(ActionAnswerFaq(), tracker(text))
+        assert message["text"] == DONT_KNOW
+    assert stored(faq) == []
+
+
+def test_a_database_failure_does_not_cost_the_answer_nor_leak_the_question(
+    faq_engine: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("APP_DATABASE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/none?connect_timeout=2")
+    services.app_sessions.cache_clear()
+    set_thresholds(monkeypatch, answer=1.5, suggest=1.4)
+    question = "secret question from bob@example.org about my order"
+    with caplog.at_level(logging.DEBUG):
+        events, [message] = run(ActionAnswerFaq(), tracker(question))
+    services.app_sessions.cache_clear()
+    services.faq_thresholds.cache_clear()
+    assert events == []
+    assert message["text"] == DONT_KNOW
+    assert "Could not store" in caplog.text
+    assert "bob@example.org" not in caplog.text and "secret question" not in caplog.text
+
+
+def test_choosing_an_article_shows_its_title_first_passage_and_link(faq_engine: None) -> None:
+    retriever = services.faq_retriever()
+    entities = [{"entity": "article_id", "value": "click-and-collect"}]
+    events, [message] = run(ActionShowArticle(), tracker('/choose_article{"article_id":"click-and-collect"}', entities=entities))
+    assert events == []
+    first = retriever.first_passage("click-and-collect")
+    assert message["text"] == (
+        f"{retriever.articles['click-and-collect'].title}\n\n{first.text}\n\nRead the full article: {ARTICLE_URL}click-and-collect"
+    )
+
+
+@pytest.mark.parametrize("entities", [[], [{"entity": "article_id", "value": "no-such-article"}],
+                                      [{"entity": "article_id", "value": {"nested": "value"}}]])
+def test_an_unknown_or_missing_article_id_gets_a_polite_answer(faq_engine: None, entities: list[dict]) -> None:
+    events, [message] = run(ActionShowArticle(), tracker("/choose_article", entities=entities))
+    assert events == []
+    assert message["text"] == NO_SUCH_ARTICLE
+
+
+def test_a_typed_topic_finds_its_article(faq_engine: None) -> None:
+    retriever = services.faq_retriever()
+    entities = [{"entity": "article_id", "value": "returns policy"}]
+    _, [message] = run(ActionShowArticle(), tracker("open the returns policy article", entities=entities))
+    assert message["text"].startswith(retriever.articles["returns-policy"].title)

@@ -1,0 +1,123 @@
+"""The web chat page in headless Chromium (the Debian package, driven by Playwright):
+a customer types and clicks through an order conversation, reloads, and sees it all again."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+from assistant.stack_process import StackProcess
+from tests.conftest import PROJECT_ROOT
+from tests.e2e.conftest import seeded_orders
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+TURN_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail("the browser test needs Chromium: `make setup` installs it as root, or apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def page_url(stack: StackProcess) -> str:
+    return f"http://127.0.0.1:{stack.env['WEB_PORT']}/"
+
+
+def send(page, text: str) -> None:
+    field = page.get_by_label("Your message")
+    field.fill(text)
+    field.press("Enter")
+
+
+def transcript(page) -> str:
+    return page.locator("#chat .rw-messages-container").inner_text()
+
+
+def wait_for_text(page, needle: str, occurrences: int = 1) -> str:
+    """Waits until the conversation shows *needle* (any case) *occurrences* times; returns the transcript."""
+    page.wait_for_function(
+        """([needle, n]) => {
+            const box = document.querySelector('#chat .rw-messages-container');
+            return box && box.innerText.toLowerCase().split(needle.toLowerCase()).length - 1 >= n;
+        }""",
+        arg=[needle, occurrences],
+        timeout=TURN_TIMEOUT_MS,
+    )
+    return transcript(page)
+
+
+def test_the_page_and_its_widget_are_served(channel_stack: StackProcess) -> None:
+    page = requests.get(page_url(channel_stack), timeout=10)
+    assert page.status_code == 200 and "<title>Kestrel assistant</title>" in page.text
+    widget = requests.get(page_url(channel_stack) + "vendor/rasa-webchat.js", timeout=10)
+    assert widget.status_code == 200 and "WebChat" in widget.text[:2000]
+    config = requests.get(page_url(channel_stack) + "config.js", timeout=10).text
+    assert f'"rasaPort": "{channel_stack.rasa_port}"' in config
+
+
+def test_order_conversation_by_typing_and_clicking_survives_a_reload(
+    channel_stack: StackProcess, stack_databases: dict, browser, record_property
+) -> None:
+    order = seeded_orders(stack_databases["APP_DATABASE_URL"], "pending", limit=2)[-1]
+    context = browser.new_context()
+    page = context.new_page()
+    started = time.monotonic()
+    page.goto(page_url(channel_stack))
+    page.get_by_text("Connected to the assistant.").wait_for(timeout=30_000)
+    record_property("page_ready_s", round(time.monotonic() - started, 2))
+
+    send(page, "where is my order?")
+    wait_for_text(page, "what's your order number")
+    send(page, order.number)
+    wait_for_text(page, "what's the email address")
+    send(page, order.email)
+    wait_for_text(page, f"Order {order.number} is ")
+
+    # Buttons: cancelling asks for a yes/no; the "No" button is used by keyboard.
+    send(page, f"cancel order {order.number}")
+    wait_for_text(page, f"Cancel order {order.number}")
+    replies = page.locator("#chat .rw-reply")
+    replies.first.wait_for(timeout=TURN_TIMEOUT_MS)
+    labels = [replies.nth(i).inner_text().strip().lower() for i in range(replies.count())]
+    no_button = replies.nth(next(i for i, label in enumerate(labels) if label.startswith("no")))
+    answers_before = page.locator("#chat .rw-response").count()
+    no_button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#chat .rw-response').length > n", arg=answers_before, timeout=TURN_TIMEOUT_MS
+    )
+    before_reload = transcript(page)
+    assert f"order {order.number} is cancelled" not in before_reload.lower()
+
+    page.reload()
+    page.get_by_text("Connected to the assistant.").wait_for(timeout=30_000)
+    after_reload = wait_for_text(page, f"Order {order.number} is ")
+    assert order.email in after_reload and f"Cancel order {order.number}" in after_reload
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web_chat.png"), full_page=True)
+    context.close()
+
+
+def test_the_page_says_when_the_assistant_is_unavailable(channel_stack: StackProcess, browser) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.route("**/socket.io/**", lambda route: route.abort())  # as if the Rasa server were down
+    page.goto(page_url(channel_stack))
+    page.get_by_text("The assistant is unavailable right now").wait_for(timeout=30_000)
+    assert page.get_by_role("status").inner_text().startswith("The assistant is unavailable")
+    context.close()
