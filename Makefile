@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-BENCHMARKS := startup faq market recsys
+BENCHMARKS := startup faq market recsys routing
 
 .PHONY: help setup lock spacy-model faq-model train run shell seed recommender validate test test-rasa test-python bench bench-quick clean
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -115,6 +116,8 @@ class ActionShowArticle(Action):
         article_id = next(tracker.get_latest_entity_values("article_id"), None)
         retriever = services.faq_retriever()
         article = retriever.articles.get(article_id) if isinstance(article_id, str) else None
+        if article is None and isinstance(article_id, str):  # "returns policy" → returns-policy
+            article = retriever.articles.get(re.sub(r"[^a-z0-9]+", "-", article_id.lower()).strip("-"))
         if article is None and isinstance(article_id, str) and normalise_query(article_id):
             hits = retriever.search(article_id, k=1)
             if hits and hits[0].score >= services.faq_thresholds().answer:

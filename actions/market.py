@@ -158,11 +158,12 @@ def period_line(ticker: str, period: Period) -> str:
     if start >= history.as_of:
         return f"{ticker} {period.label}: my {ticker} data ends on {history.as_of}, before that."
     result = return_since(history, start)
+    span = period.label if period.label.startswith("since") else f"over {period.label}"
     if result.value is None:
         first = history.bars.index[0].date()
-        return (f"{ticker} over {period.label}: I have no price near {start}; "
+        return (f"{ticker} {span}: I have no price near {start}; "
                 f"my {ticker} data covers {first} to {history.as_of}.")
-    return f"{ticker} over {period.label} (since {result.start_date}): {pct(result.value)}."
+    return f"{ticker} {span} (since {result.start_date}): {pct(result.value)}."
 
 
 class ActionStockPrice(MarketAction):

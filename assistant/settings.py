@@ -199,6 +199,32 @@ SETTINGS: tuple[Setting, ...] = (
         "Public URL configured in Twilio for incoming messages, used to check signatures behind a proxy. "
         "Empty: the URL the request arrived at.",
     ),
+    # --- Handoff ---
+    Setting("HANDOFF_ON_REQUEST", "true", "Hand the conversation to a person when the customer asks for one (`true`/`false`)."),
+    Setting("HANDOFF_FALLBACK_LIMIT", "2", "Consecutive messages the assistant did not understand before it hands off; `0`: never."),
+    Setting(
+        "HANDOFF_VERIFICATION_LIMIT",
+        "3",
+        "Failed order verifications in one conversation before it hands off; `0`: never.",
+    ),
+    Setting(
+        "HANDOFF_UPSET_THRESHOLD",
+        "-0.5",
+        "Sentiment score (−1 very upset … +1 very happy, `support.sentiment`) at or below which a message "
+        "counts as clearly upset and the conversation is handed off; `off`: never.",
+    ),
+    Setting(
+        "SUPPORT_MODEL_DIR",
+        str(PROJECT_ROOT / "models" / "support-router"),
+        "Where `python -m support.train` writes the ticket category/priority model (`manifest.json`, "
+        "`weights.npz`) and the handoff loads it from.",
+    ),
+    Setting(
+        "SUPPORT_QUEUES",
+        "orders=orders,payments=billing,returns=orders,account=accounts,market_data=market,technical=technical,other=general",
+        "Agent queue of each ticket category, `category=queue` pairs separated by commas; an unlisted category "
+        "goes to `general`.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -300,3 +301,48 @@ class RecommendationExposure(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
     position: Mapped[int]
     shown_at: Mapped[datetime]
+
+
+TICKET_STATUSES = ("open", "claimed", "resolved")
+TICKET_CATEGORIES = ("orders", "payments", "returns", "account", "market_data", "technical", "other")
+TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class SupportTicket(Base):
+    """A conversation handed to a person: who has it, how it went, what the customer thought."""
+
+    __tablename__ = "support_tickets"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", TICKET_STATUSES), name="known_status"),
+        CheckConstraint(_one_of("category", TICKET_CATEGORIES), name="known_category"),
+        CheckConstraint(_one_of("priority", TICKET_PRIORITIES), name="known_priority"),
+        CheckConstraint("csat IS NULL OR (csat BETWEEN 1 AND 5)", name="csat_one_to_five"),
+        Index("ix_support_tickets_status_queue", "status", "queue"),
+        Index("ix_support_tickets_created_at", "created_at"),
+        # At most one unresolved ticket per conversation.
+        Index("uq_support_tickets_open_conversation", "conversation_id", unique=True,
+              sqlite_where=text("status != 'resolved'"), postgresql_where=text("status != 'resolved'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(128))  # the Rasa sender id
+    channel: Mapped[str] = mapped_column(String(32))
+    customer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(32))  # support.escalation.HandoffReason
+    category: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[str] = mapped_column(String(10))
+    queue: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10))
+    agent: Mapped[Optional[str]] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[Optional[datetime]]
+    first_agent_reply_at: Mapped[Optional[datetime]]
+    resolved_at: Mapped[Optional[datetime]]
+    # Where the full conversation lives (the tracker store's sender id), never a copy of it.
+    transcript_ref: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[Optional[str]] = mapped_column(Text)
+    csat: Mapped[Optional[int]]

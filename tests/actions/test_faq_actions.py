@@ -198,3 +198,11 @@ def test_a_typed_topic_finds_its_article(faq_engine: None) -> None:
     entities = [{"entity": "article_id", "value": "returns policy"}]
     _, [message] = run(ActionShowArticle(), tracker("open the returns policy article", entities=entities))
     assert message["text"].startswith(retriever.articles["returns-policy"].title)
+
+
+def test_a_typed_title_is_looked_up_in_the_knowledge_base(faq_engine: None) -> None:
+    retriever = services.faq_retriever()
+    title = retriever.articles["click-and-collect"].title
+    entities = [{"entity": "article_id", "value": title}]
+    _, [message] = run(ActionShowArticle(), tracker(f"open the article {title}", entities=entities))
+    assert message["text"].startswith(title)

@@ -121,3 +121,20 @@ def test_the_page_says_when_the_assistant_is_unavailable(channel_stack: StackPro
     page.get_by_text("The assistant is unavailable right now").wait_for(timeout=30_000)
     assert page.get_by_role("status").inner_text().startswith("The assistant is unavailable")
     context.close()
+
+
+def test_a_chart_from_the_action_server_is_shown_as_an_image(channel_stack: StackProcess, browser) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(page_url(channel_stack))
+    page.get_by_text("Connected to the assistant.").wait_for(timeout=30_000)
+    send(page, "compare Apple and Microsoft over the last year")
+    chart = page.locator('#chat img[src*="/charts/"]')
+    chart.first.wait_for(timeout=TURN_TIMEOUT_MS)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('#chat img')].some(
+            img => img.src.includes('/charts/') && img.complete && img.naturalWidth > 0)""",
+        timeout=TURN_TIMEOUT_MS,
+    )
+    assert "AAPL" in wait_for_text(page, "not investment advice")
+    context.close()

@@ -156,3 +156,14 @@ def test_long_replies_respect_the_message_limit(channel_stack: StackProcess, fak
     phone = WhatsAppUser(channel_stack, fake_apis)
     phone.say("x" * 5000)  # over MAX_MESSAGE_CHARS: a polite request to shorten
     assert all(len(form_value(r, "Body")) <= 1600 for r in fake_apis.matching(lambda r: r.path.endswith("/Messages.json")))
+
+
+def test_a_chart_is_sent_as_media_with_its_text(channel_stack: StackProcess, fake_apis: FakeApis) -> None:
+    phone = WhatsAppUser(channel_stack, fake_apis)
+    before = len(phone.replies())
+    text = phone.say("compare Apple and Microsoft over the last year")
+    assert "AAPL" in text and "MSFT" in text and "not investment advice" in text.lower()
+    media = [form_value(r, "MediaUrl") for r in phone.replies()[before:] if form_value(r, "MediaUrl")]
+    assert len(media) == 1 and "/charts/" in media[0]
+    served = requests.get(media[0], timeout=10)
+    assert served.status_code == 200 and served.content[:4] == b"\x89PNG"

@@ -25,6 +25,7 @@ APP_TABLES = {
     "product_views",
     "recommendation_feedback",
     "recommendation_exposures",
+    "support_tickets",
 }
 
 

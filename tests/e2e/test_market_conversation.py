@@ -58,3 +58,19 @@ def test_market_overview_covers_the_indices(stack: StackProcess) -> None:
     # Series end on different days, so each line carries its own as-of date.
     assert all(re.search(r" on \d{4}-\d{2}-\d{2}", line) for line in lines.values()), lines
     assert NOT_ADVICE in text.lower()
+
+
+def test_analysis_of_a_ticker_gives_indicators(stack: StackProcess) -> None:
+    text = texts(stack.say(new_sender(), "what's the RSI of MSFT?"))
+    assert "RSI14" in text and "MSFT" in text
+    assert AS_OF.search(text), text
+    assert NOT_ADVICE in text.lower()
+
+
+def test_dates_outside_the_data_are_explained(stack: StackProcess) -> None:
+    before = texts(stack.say(new_sender(), "how has the IBM stock price done since 1990?"))
+    assert "my IBM data covers 2000-03-01 to 2013-03-01" in before
+    after = texts(stack.say(new_sender(), "how has the IBM stock price done since 2030?"))
+    assert "my IBM data ends on 2013-03-01" in after
+    impossible = texts(stack.say(new_sender(), "what has the IBM share price done since 2010-02-30?"))
+    assert "not a date I can read" in impossible
