@@ -79,23 +79,30 @@ def test_odd_messages_get_a_polite_answer(stack: StackProcess, message: str, pri
 def test_injection_looking_order_numbers_are_refused_politely(
     stack: StackProcess, order_number: str, asked_next: str, private_values: dict
 ) -> None:
-    """Junk is never taken as an order number: the form asks again, politely.
+    """Junk is never taken as an order number, and the answer stays polite.
 
-    NLU may read junk as an answer (the validator then explains the expected
-    shape) or as a help-centre question (answered or offered as articles);
-    either way the form goes on asking for the number.
+    NLU may read junk as an answer (the validator explains the expected shape),
+    as a help-centre question (answered, then the form asks again) or, for
+    "1; DROP TABLE orders", as "stop" ("drop it"): then the form ends politely.
+    Never is the junk accepted, an order revealed, or the turn left unanswered.
     """
     sender = new_sender()
     stack.say(sender, "where is my order?")
     messages = stack.say(sender, order_number)
-    prompt = {"order_number": "order number", "order_email": "email address"}[asked_next]
-    assert prompt in messages[-1]["text"].lower()
+    assert messages, "every message gets an answer"
     assert_nothing_revealed(texts(messages), private_values)
     tracker = stack.tracker(sender)
-    assert tracker["active_loop"]["name"] == "order_verification_form"
-    assert tracker["slots"]["requested_slot"] == asked_next
-    if asked_next == "order_number":
-        assert tracker["slots"]["order_number"] is None
+    last = messages[-1]["text"].lower()
+    if asked_next == "order_email":
+        assert "email address" in last
+        assert tracker["slots"]["requested_slot"] == "order_email"
+        return
+    assert tracker["slots"]["order_number"] is None
+    if (tracker.get("active_loop") or {}).get("name") == "order_verification_form":
+        assert tracker["slots"]["requested_slot"] == "order_number"
+        assert "order number" in last
+    else:
+        assert "stopped" in last
 
 
 def test_sweeping_order_numbers_reveals_nothing_and_ends_the_form(
