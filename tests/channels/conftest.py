@@ -3,16 +3,15 @@ stand-in for their APIs, the web chat page on a free port. One stack for the ses
 
 from __future__ import annotations
 
-import os
 import uuid
 from typing import Iterator
 
 import pytest
 
-from assistant.stack_process import ACTIONS_PYTHON, StackError, StackProcess, free_port
+from assistant.stack_process import StackProcess
 from tests.channels.fakes import FakeApis
-from tests.conftest import PROJECT_ROOT, REDIS_TEST_URL, empty_redis_database
-from tests.e2e.conftest import stack_databases  # noqa: F401  (fixture, seeded PostgreSQL + Redis)
+from tests.conftest import REDIS_TEST_URL, empty_redis_database
+from tests.e2e.conftest import running_stack, stack_databases  # noqa: F401  (fixture, seeded PostgreSQL + Redis)
 
 SLACK_SIGNING_SECRET = "test-signing-secret-" + uuid.uuid4().hex
 TWILIO_AUTH_TOKEN = "test-auth-token-" + uuid.uuid4().hex
@@ -38,32 +37,18 @@ def fake_apis() -> Iterator[FakeApis]:
 def channel_stack(
     stack_databases: dict[str, str], fake_apis: FakeApis, tmp_path_factory: pytest.TempPathFactory  # noqa: F811
 ) -> Iterator[StackProcess]:
-    if not ACTIONS_PYTHON.exists() or not any((PROJECT_ROOT / "models").glob("*.tar.gz")):
-        pytest.fail("channel tests need `make setup` and `make train` first (make test does both)")
-    env = {
-        **os.environ,
-        **stack_databases,
-        "RASA_PORT": str(free_port()),
-        "ACTION_SERVER_PORT": str(free_port()),
-        "WEB_PORT": str(free_port()),
-        "RASA_API_TOKEN": uuid.uuid4().hex,
-        "ACTION_ENDPOINT_URL": "",
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
-        "SLACK_API_BASE_URL": f"{fake_apis.url}/api/",
-        "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
-        "TWILIO_WHATSAPP_NUMBER": TWILIO_WHATSAPP_NUMBER,
-        "TWILIO_API_BASE_URL": fake_apis.url,
-        "TWILIO_WEBHOOK_URL": "",
-    }
-    stack = StackProcess(env=env, log_path=tmp_path_factory.mktemp("channels") / "launcher.log")
-    try:
-        stack.start()
-    except StackError as error:
-        pytest.fail(str(error))
-    yield stack
-    stack.stop()
+    yield from running_stack(
+        stack_databases,
+        tmp_path_factory.mktemp("channels"),
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_SIGNING_SECRET=SLACK_SIGNING_SECRET,
+        SLACK_API_BASE_URL=f"{fake_apis.url}/api/",
+        TWILIO_ACCOUNT_SID=TWILIO_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=TWILIO_AUTH_TOKEN,
+        TWILIO_WHATSAPP_NUMBER=TWILIO_WHATSAPP_NUMBER,
+        TWILIO_API_BASE_URL=fake_apis.url,
+        TWILIO_WEBHOOK_URL="",
+    )
 
 
 def user_texts(stack: StackProcess, sender: str) -> list[str]:

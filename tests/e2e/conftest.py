@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import uuid
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -54,8 +55,8 @@ def redis_url_session() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-def stack(stack_databases: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
+def running_stack(stack_databases: dict[str, str], log_dir: Path, **settings: str) -> Iterator[StackProcess]:
+    """The launcher on free ports against the test databases, with *settings* on top; stopped at the end."""
     if not ACTIONS_PYTHON.exists() or not any((PROJECT_ROOT / "models").glob("*.tar.gz")):
         pytest.fail("end-to-end tests need `make setup` and `make train` first (make test does both)")
     env = {
@@ -63,16 +64,23 @@ def stack(stack_databases: dict[str, str], tmp_path_factory: pytest.TempPathFact
         **stack_databases,
         "RASA_PORT": str(free_port()),
         "ACTION_SERVER_PORT": str(free_port()),
+        "WEB_PORT": str(free_port()),
         "RASA_API_TOKEN": uuid.uuid4().hex,
         "ACTION_ENDPOINT_URL": "",
+        **settings,
     }
-    stack = StackProcess(env=env, log_path=tmp_path_factory.mktemp("stack") / "launcher.log")
+    stack = StackProcess(env=env, log_path=log_dir / "launcher.log")
     try:
         stack.start()
     except StackError as error:
         pytest.fail(str(error))
     yield stack
     stack.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(stack_databases: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
+    yield from running_stack(stack_databases, tmp_path_factory.mktemp("stack"))
 
 
 def seeded_orders(app_url: str, status: str, limit: int = 3) -> list[DemoLogin]:

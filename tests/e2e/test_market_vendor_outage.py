@@ -4,16 +4,14 @@ answers come from the cache while it can, then a clear "unavailable", never a cr
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from typing import Iterator
 
 import pytest
 
 from market.bundled import BundledProvider
 
-from assistant.stack_process import StackError, StackProcess, free_port, texts
-from tests.e2e.conftest import new_sender
+from assistant.stack_process import StackProcess, texts
+from tests.e2e.conftest import new_sender, running_stack
 from tests.market.market_helpers import API_KEY, SERVED, Vendor, daily_payload, serve_vendor
 
 UNAVAILABLE = "Market data is unavailable right now"
@@ -29,26 +27,14 @@ def vendor() -> Iterator[Vendor]:
 
 @pytest.fixture(scope="module")
 def vendor_stack(stack_databases: dict, vendor: Vendor, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
-    env = {
-        **os.environ,
-        **stack_databases,
-        "RASA_PORT": str(free_port()),
-        "ACTION_SERVER_PORT": str(free_port()),
-        "WEB_PORT": "0",
-        "RASA_API_TOKEN": uuid.uuid4().hex,
-        "ACTION_ENDPOINT_URL": "",
-        "MARKET_DATA_PROVIDER": "alphavantage",
-        "MARKET_API_BASE_URL": vendor.url,
-        "MARKET_API_KEY": API_KEY,
-        "CHART_DIR": str(tmp_path_factory.mktemp("charts")),
-    }
-    stack = StackProcess(env=env, log_path=tmp_path_factory.mktemp("vendor_stack") / "launcher.log")
-    try:
-        stack.start()
-    except StackError as error:
-        pytest.fail(str(error))
-    yield stack
-    stack.stop()
+    yield from running_stack(
+        stack_databases,
+        tmp_path_factory.mktemp("vendor_stack"),
+        MARKET_DATA_PROVIDER="alphavantage",
+        MARKET_API_BASE_URL=vendor.url,
+        MARKET_API_KEY=API_KEY,
+        CHART_DIR=str(tmp_path_factory.mktemp("charts")),
+    )
 
 
 def test_outage_answers_from_cache_then_says_unavailable(vendor_stack: StackProcess, vendor: Vendor) -> None:
