@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from commerce.db import make_engine
-
 from assistant.stack_process import StackProcess, texts
-from tests.e2e.conftest import new_sender
+from tests.e2e.conftest import new_sender, query
 
 ARTICLE_LINK = "/articles/"
 
@@ -56,12 +52,10 @@ def test_an_unknown_question_offers_a_person_and_is_kept_for_the_authors(
     assert "don't know" in texts(messages)
     assert "@" in texts(stack.say(sender, payloads[0]))  # the support contact
 
-    engine = make_engine(stack_databases["APP_DATABASE_URL"])
-    with engine.connect() as conn:
-        stored = conn.execute(
-            sa.text("SELECT outcome, channel FROM unanswered_questions WHERE question = :q"), {"q": question}
-        ).all()
-    engine.dispose()
+    stored = query(
+        stack_databases["APP_DATABASE_URL"], "SELECT outcome, channel FROM unanswered_questions WHERE question = :q",
+        q=question,
+    )
     assert [tuple(row) for row in stored] == [("unknown", "rest")]
 
 

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from commerce.db import make_engine
-
 from assistant.stack_process import StackProcess, port_open, texts
-from tests.e2e.conftest import new_sender, seeded_orders
+from tests.e2e.conftest import new_sender, query, seeded_orders
 
 
 def test_order_status_conversation_continues_after_restart(stack: StackProcess, stack_databases: dict) -> None:
@@ -27,12 +23,7 @@ def test_order_status_conversation_continues_after_restart(stack: StackProcess, 
     for port in (stack.rasa_port, stack.action_port):
         assert not port_open(port), f"port {port} still open after stop"
 
-    tracker_db = make_engine(stack_databases["TRACKER_DATABASE_URL"])
-    with tracker_db.connect() as conn:
-        stored = conn.execute(
-            sa.text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": sender}
-        ).scalar_one()
-    tracker_db.dispose()
+    [(stored,)] = query(stack_databases["TRACKER_DATABASE_URL"], "SELECT count(*) FROM events WHERE sender_id = :s", s=sender)
     assert stored > 10, "the conversation must be in the PostgreSQL tracker store"
 
     stack.start()
@@ -56,8 +47,5 @@ def test_cancel_requires_confirmation_and_writes(stack: StackProcess, stack_data
 
     done = texts(stack.say(sender, "yes"))
     assert f"order {order.number} is cancelled" in done
-    engine = make_engine(stack_databases["APP_DATABASE_URL"])
-    with engine.connect() as conn:
-        status = conn.execute(sa.text("SELECT status FROM orders WHERE number = :n"), {"n": order.number}).scalar_one()
-    engine.dispose()
+    [(status,)] = query(stack_databases["APP_DATABASE_URL"], "SELECT status FROM orders WHERE number = :n", n=order.number)
     assert status == "cancelled"

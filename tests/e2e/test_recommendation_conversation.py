@@ -5,12 +5,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import sqlalchemy as sa
-
-from commerce.db import make_engine
-
 from assistant.stack_process import StackProcess, texts
-from tests.e2e.conftest import new_sender, seeded_orders
+from tests.e2e.conftest import new_sender, query, seeded_orders
 
 
 def recommended(messages: list[dict]) -> list[tuple[str, dict[str, str]]]:
@@ -25,15 +21,7 @@ def recommended(messages: list[dict]) -> list[tuple[str, dict[str, str]]]:
 
 
 def products(app_url: str, skus: list[str]) -> dict[str, tuple[str, Decimal]]:
-    engine = make_engine(app_url)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.text("SELECT sku, category, price FROM products WHERE sku IN :skus").bindparams(
-                sa.bindparam("skus", expanding=True)
-            ),
-            {"skus": skus},
-        ).all()
-    engine.dispose()
+    rows = query(app_url, "SELECT sku, category, price FROM products WHERE sku = ANY(:skus)", skus=skus)
     return {row.sku: (row.category, Decimal(row.price)) for row in rows}
 
 
