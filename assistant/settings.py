@@ -225,6 +225,26 @@ SETTINGS: tuple[Setting, ...] = (
         "Agent queue of each ticket category, `category=queue` pairs separated by commas; an unlisted category "
         "goes to `general`.",
     ),
+    # --- Agent console ---
+    Setting("CONSOLE_PORT", "8081", "Port of the support agents' console that `make run` serves; `0`: no console."),
+    Setting(
+        "RASA_SERVER_URL",
+        "",
+        "Base URL of the Rasa HTTP API the console uses (transcripts, agent replies, resume). "
+        "Empty: `http://127.0.0.1:$RASA_PORT`.",
+    ),
+    Setting("CONSOLE_SESSION_HOURS", "12", "Hours an agent stays logged in to the console without activity."),
+    Setting(
+        "CONSOLE_SECURE_COOKIE",
+        "false",
+        "Mark the console's session cookie `Secure` (`true` when the console is served over HTTPS).",
+    ),
+    Setting(
+        "REST_OUTBOX_TTL_S",
+        "604800",
+        "Seconds messages sent to a REST customer outside a request (agent replies, the rating question) "
+        "wait at `GET /webhooks/rest/outbox/<sender>`; they stay in the transcript regardless.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -263,6 +283,10 @@ def action_endpoint_url(environ: Optional[Mapping[str, str]] = None) -> str:
 
 def action_public_url(environ: Optional[Mapping[str, str]] = None) -> str:
     return (get("ACTION_PUBLIC_URL", environ) or f"http://127.0.0.1:{get('ACTION_SERVER_PORT', environ)}").rstrip("/")
+
+
+def rasa_server_url(environ: Optional[Mapping[str, str]] = None) -> str:
+    return (get("RASA_SERVER_URL", environ) or f"http://127.0.0.1:{get('RASA_PORT', environ)}").rstrip("/")
 
 
 def rasa_endpoint_environment(environ: Optional[Mapping[str, str]] = None) -> dict[str, str]:
