@@ -346,3 +346,30 @@ class SupportTicket(Base):
     transcript_ref: Mapped[str] = mapped_column(String(200))
     notes: Mapped[Optional[str]] = mapped_column(Text)
     csat: Mapped[Optional[int]]
+
+
+class SupportAgent(Base):
+    """A person who may log in to the agents' console; disabled rather than deleted, for the record."""
+
+    __tablename__ = "support_agents"
+    __table_args__ = (CheckConstraint("username = lower(username)", name="username_lower_case"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)  # [a-z0-9._-]{3,40}
+    display_name: Mapped[str] = mapped_column(String(80))  # what customers see
+    password_hash: Mapped[str] = mapped_column(String(255))  # console.passwords: scrypt$n$r$p$salt$hash
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[Optional[datetime]]
+
+
+class AgentSession(Base):
+    """A console login; only the sha256 of its cookie token is stored, so a database leak logs nobody in."""
+
+    __tablename__ = "agent_sessions"
+    __table_args__ = (Index("ix_agent_sessions_expires_at", "expires_at"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("support_agents.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -26,6 +26,8 @@ APP_TABLES = {
     "recommendation_feedback",
     "recommendation_exposures",
     "support_tickets",
+    "support_agents",
+    "agent_sessions",
 }
 
 
