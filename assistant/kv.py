@@ -1,7 +1,8 @@
 """Key-value store with expiry: Redis in production, process memory when embedded.
 
-Caches and rate limits go through this interface so that the same code runs
-with ``REDIS_URL`` set (shared by every process) or empty (one process only).
+Caches, rate limits and message queues (the REST outbox) go through this interface
+so that the same code runs with ``REDIS_URL`` set (shared by every process) or
+empty (one process only).
 """
 
 from __future__ import annotations
@@ -22,12 +23,21 @@ class KeyValueStore(Protocol):
         """Add one to a counter; the first increment starts its expiry window."""
         ...
 
+    def push(self, key: str, value: bytes, ttl_s: float) -> None:
+        """Append to the list at *key*; every push restarts the list's expiry."""
+        ...
+
+    def drain(self, key: str) -> list[bytes]:
+        """Everything pushed to *key*, oldest first, removed in the same step."""
+        ...
+
 
 class MemoryStore:
     """Thread-safe dict with per-key expiry; expired keys are dropped on access."""
 
     def __init__(self, clock=time.monotonic) -> None:
         self._items: dict[str, tuple[float, bytes]] = {}
+        self._lists: dict[str, tuple[float, list[bytes]]] = {}
         self._lock = threading.Lock()
         self._clock = clock
 
@@ -50,6 +60,7 @@ class MemoryStore:
     def delete(self, key: str) -> None:
         with self._lock:
             self._items.pop(key, None)
+            self._lists.pop(key, None)
 
     def incr(self, key: str, ttl_s: float) -> int:
         with self._lock:
@@ -58,6 +69,20 @@ class MemoryStore:
             count = (int(item[1]) if item else 0) + 1
             self._items[key] = (expires, str(count).encode())
             return count
+
+    def push(self, key: str, value: bytes, ttl_s: float) -> None:
+        with self._lock:
+            now = self._clock()
+            expires, values = self._lists.get(key, (now, []))
+            if expires <= now:
+                values = []
+            values.append(value)
+            self._lists[key] = (now + ttl_s, values)
+
+    def drain(self, key: str) -> list[bytes]:
+        with self._lock:
+            expires, values = self._lists.pop(key, (0.0, []))
+            return values if expires > self._clock() else []
 
 
 class RedisStore:
@@ -85,6 +110,21 @@ class RedisStore:
             pipe.pexpire(full, max(1, int(ttl_s * 1000)), nx=True)
             count, _ = pipe.execute()
         return int(count)
+
+    def push(self, key: str, value: bytes, ttl_s: float) -> None:
+        full = self._prefix + key
+        with self._client.pipeline() as pipe:
+            pipe.rpush(full, value)
+            pipe.pexpire(full, max(1, int(ttl_s * 1000)))
+            pipe.execute()
+
+    def drain(self, key: str) -> list[bytes]:
+        full = self._prefix + key
+        with self._client.pipeline() as pipe:  # MULTI/EXEC: a push lands before or after, never lost
+            pipe.lrange(full, 0, -1)
+            pipe.delete(full)
+            values, _ = pipe.execute()
+        return list(values)
 
 
 def store_for(redis_url: str) -> KeyValueStore:

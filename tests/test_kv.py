@@ -1,7 +1,8 @@
-"""The key-value store behind rate limits and caches, in memory and on real Redis."""
+"""The key-value store behind rate limits, caches and the REST outbox, in memory and on real Redis."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -53,6 +54,69 @@ def test_memory_expiry_and_window_start_at_first_increment() -> None:
     assert store.incr("c", ttl_s=10) == 2  # a later increment does not extend the window
     clock.now += 5
     assert store.incr("c", ttl_s=10) == 1
+
+
+def test_drain_returns_pushed_values_in_order_once(store) -> None:
+    assert store.drain("q") == []
+    for value in (b"first", b"second", b"third"):
+        store.push("q", value, ttl_s=30)
+    assert store.drain("q") == [b"first", b"second", b"third"]
+    assert store.drain("q") == []
+    store.push("q", b"later", ttl_s=30)
+    assert store.drain("q") == [b"later"]
+
+
+def test_lists_are_per_key_and_deleted_like_values(store) -> None:
+    store.push("a", b"1", ttl_s=30)
+    store.push("b", b"2", ttl_s=30)
+    store.delete("a")
+    assert store.drain("a") == []
+    assert store.drain("b") == [b"2"]
+
+
+def test_concurrent_pushes_are_each_drained_exactly_once(store) -> None:
+    pushed = [f"{writer}:{n}".encode() for writer in range(4) for n in range(50)]
+    drained: list[bytes] = []
+
+    def write(writer: int) -> None:
+        for n in range(50):
+            store.push("q", f"{writer}:{n}".encode(), ttl_s=30)
+
+    writers = [threading.Thread(target=write, args=(w,)) for w in range(4)]
+    for thread in writers:
+        thread.start()
+    while any(thread.is_alive() for thread in writers):
+        drained += store.drain("q")
+    drained += store.drain("q")
+    assert sorted(drained) == sorted(pushed)
+    for writer in range(4):  # each writer's values stay in the order it pushed them
+        mine = [v for v in drained if v.startswith(f"{writer}:".encode())]
+        assert mine == [f"{writer}:{n}".encode() for n in range(50)]
+
+
+def test_redis_lists_expire_and_a_push_restarts_the_expiry(redis_url: str) -> None:
+    store = RedisStore(redis_url, prefix="test:")
+    store.push("gone", b"1", ttl_s=0.3)
+    store.push("kept", b"1", ttl_s=0.3)
+    time.sleep(0.2)
+    store.push("kept", b"2", ttl_s=0.6)
+    time.sleep(0.2)
+    assert store.drain("gone") == []
+    assert store.drain("kept") == [b"1", b"2"]
+
+
+def test_memory_lists_expire_and_a_push_restarts_the_expiry() -> None:
+    clock = FakeClock()
+    store = MemoryStore(clock=clock)
+    store.push("gone", b"1", ttl_s=10)
+    store.push("kept", b"1", ttl_s=10)
+    clock.now += 8
+    store.push("kept", b"2", ttl_s=10)
+    clock.now += 5
+    assert store.drain("gone") == []
+    assert store.drain("kept") == [b"1", b"2"]
+    store.push("gone", b"new", ttl_s=10)  # an expired list is not resurrected by a push
+    assert store.drain("gone") == [b"new"]
 
 
 def test_rate_limiter_exhausts_at_the_limit(store) -> None:
