@@ -1,27 +1,37 @@
-"""The REST channel with its input checked before Rasa sees it.
+"""The REST channel with its input checked before Rasa sees it, and an outbox.
 
 Rasa's stock REST channel answers 500 to an empty or non-object JSON body and
 logs the message text when processing fails. This one answers 400 with a reason
 for malformed requests, a polite bot message for empty or oversized messages,
 and logs no message text.
+
+Rasa's REST channel also drops what is sent to a customer outside a webhook
+request (a support agent's reply or the rating question, sent through Rasa's
+HTTP API with `output_channel=latest`): an HTTP answer is the only way it can
+reach the customer. Here such messages wait in an outbox in the key-value store
+(Redis with `REDIS_URL`, shared by every Rasa process; else this process's
+memory) until the customer fetches them, once, from
+`GET /webhooks/rest/outbox/<sender>`, in the webhook's answer format.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import warnings
 from asyncio import CancelledError
-from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from assistant import settings
+from assistant.kv import KeyValueStore, store_for
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +40,7 @@ logger = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message="Failed to parse arguments in line")
 
 MAX_SENDER_CHARS = 128
+OUTBOX_KEY_PREFIX = "rest-outbox:"
 
 
 class InvalidRequest(Exception):
@@ -39,6 +50,17 @@ class InvalidRequest(Exception):
 def pseudonym(sender_id: str) -> str:
     """A stable, non-reversible id for logs, so no customer identifier is written."""
     return hashlib.sha256(sender_id.encode()).hexdigest()[:12]
+
+
+def check_sender(sender: Any) -> str:
+    """*sender* if it can name a conversation, else InvalidRequest with the reason."""
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        raise InvalidRequest(f'"sender" must be a non-empty string of at most {MAX_SENDER_CHARS} characters.')
+    return sender
+
+
+def bad_request(error: InvalidRequest) -> HTTPResponse:
+    return response.json({"error": "bad_request", "reason": str(error)}, status=400)
 
 
 def parse_body(raw: bytes) -> Tuple[str, str, Optional[Dict[str, Any]]]:
@@ -51,9 +73,7 @@ def parse_body(raw: bytes) -> Tuple[str, str, Optional[Dict[str, Any]]]:
         raise InvalidRequest('The body must be JSON: {"sender": "...", "message": "..."}.') from None
     if not isinstance(body, dict):
         raise InvalidRequest('The body must be a JSON object: {"sender": "...", "message": "..."}.')
-    sender, message, metadata = body.get("sender"), body.get("message"), body.get("metadata")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-        raise InvalidRequest(f'"sender" must be a non-empty string of at most {MAX_SENDER_CHARS} characters.')
+    sender, message, metadata = check_sender(body.get("sender")), body.get("message"), body.get("metadata")
     if not isinstance(message, str):
         raise InvalidRequest('"message" must be a string.')
     if metadata is not None and not isinstance(metadata, dict):
@@ -74,12 +94,58 @@ def refusal(message: str) -> Optional[str]:
     return None
 
 
+class Outbox:
+    """Messages waiting for REST customers, under `rest-outbox:<sender>` in the key-value store.
+
+    The store's clients block, so every call runs in a worker thread, off the server's event loop.
+    """
+
+    def __init__(self, store: KeyValueStore, ttl_s: int) -> None:
+        self._store = store
+        self._ttl_s = ttl_s
+
+    @classmethod
+    def from_settings(cls) -> "Outbox":
+        return cls(store_for(settings.get("REDIS_URL")), settings.get_int("REST_OUTBOX_TTL_S"))
+
+    async def put(self, sender: str, message: Dict[str, Any]) -> None:
+        """Adds *message* for *sender*; the outbox expires `REST_OUTBOX_TTL_S` after its latest message."""
+        await asyncio.to_thread(self._store.push, OUTBOX_KEY_PREFIX + sender, json.dumps(message).encode(), self._ttl_s)
+
+    async def take(self, sender: str) -> List[Dict[str, Any]]:
+        """The messages waiting for *sender*, oldest first, removed from the outbox."""
+        waiting = await asyncio.to_thread(self._store.drain, OUTBOX_KEY_PREFIX + sender)
+        return [json.loads(raw) for raw in waiting]
+
+
+class OutboxOutput(CollectingOutputChannel):
+    """Rasa's output channel for a REST conversation outside a webhook request: each message is
+    collected exactly as for a webhook answer (so Rasa's HTTP API also lists it in its response)
+    and put in the customer's outbox. It keeps the collector's name, so responses that vary by
+    channel are chosen as for the webhook."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        super().__init__()
+        self.outbox = outbox
+
+    async def _persist_message(self, message: Dict[Text, Any]) -> None:
+        await super()._persist_message(message)
+        await self.outbox.put(message["recipient_id"], message)
+
+
 class ValidatedRestInput(RestInput):
-    """Same URL and answer format as Rasa's `rest` channel: /webhooks/rest/webhook."""
+    """Same URL and answer format as Rasa's `rest` channel: /webhooks/rest/webhook; plus the outbox."""
+
+    def __init__(self) -> None:
+        self.outbox = Outbox.from_settings()
 
     @classmethod
     def name(cls) -> Text:
         return "rest"
+
+    def get_output_channel(self) -> OutputChannel:
+        """Used by Rasa's HTTP API only; a webhook request collects its answer in its own collector."""
+        return OutboxOutput(self.outbox)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
@@ -93,7 +159,7 @@ class ValidatedRestInput(RestInput):
             try:
                 sender, text, metadata = parse_body(request.body or b"")
             except InvalidRequest as error:
-                return response.json({"error": "bad_request", "reason": str(error)}, status=400)
+                return bad_request(error)
             polite = refusal(text)
             if polite is not None:
                 return response.json([{"recipient_id": sender, "text": polite}])
@@ -110,5 +176,21 @@ class ValidatedRestInput(RestInput):
                     {"recipient_id": sender, "text": "Sorry, something went wrong on my side. Please try again."}
                 )
             return response.json(collector.messages)
+
+        @webhook.route("/outbox/<sender:path>", methods=["GET"])
+        async def outbox(_: Request, sender: str) -> HTTPResponse:
+            try:
+                check_sender(sender)
+            except InvalidRequest as error:
+                return bad_request(error)
+            try:
+                messages = await self.outbox.take(sender)
+            except Exception as error:  # the store is down: say so, never a 500 with a traceback
+                logger.error("REST outbox of %s unavailable: %s", pseudonym(sender), type(error).__name__)
+                return response.json(
+                    {"error": "unavailable", "reason": "Messages cannot be fetched right now; try again shortly."},
+                    status=503,
+                )
+            return response.json(messages)
 
         return webhook
