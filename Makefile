@@ -19,14 +19,14 @@ export PYTHONPATH := $(CURDIR)
 
 BENCHMARKS := startup faq market recsys routing
 
-.PHONY: help setup lock spacy-model faq-model train run shell seed recommender validate test test-rasa test-python bench bench-quick clean
+.PHONY: help setup lock spacy-model faq-model support-model train run shell seed recommender validate test test-rasa test-python bench bench-quick clean
 
 help:
 	@echo "make run      set up, train if needed, seed, start the assistant (REST, web chat page; Slack, WhatsApp when set)"
 	@echo "make shell    the same, talking in this terminal with rasa shell"
 	@echo "make test     the whole test suite (what CI runs)"
 	@echo "make bench    the benchmarks (results in bench/results/); bench-quick: CI size"
-	@echo "make setup | spacy-model | faq-model | train | seed | recommender | validate | lock | clean"
+	@echo "make setup | spacy-model | faq-model | support-model | train | seed | recommender | validate | lock | clean"
 
 setup: $(WEB_WIDGET)
 	@$(SYSTEM_PYTHON) -m assistant.environments
@@ -56,7 +56,11 @@ faq-model: setup
 	@$(PY) -m retrieval.finetune
 	@$(PY) -m retrieval.calibration
 
-train: setup spacy-model $(MODEL_STAMP)
+train: setup spacy-model $(MODEL_STAMP) support-model
+
+# The ticket category/priority model (models/support-router, a few seconds); skipped when up to date.
+support-model: setup
+	@$(PY) -m support.train --if-stale
 
 $(MODEL_STAMP): $(RASA_SOURCES) $(SPACY_MODEL_STAMP)
 	@echo "[train] training the Rasa model (data or config changed)"

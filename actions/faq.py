@@ -1,6 +1,7 @@
 """Help-centre questions: answer from the knowledge base, offer a shortlist, or admit not knowing.
 
-``action_answer_faq`` runs for the ``faq`` intent and for ``nlu_fallback``. Questions it
+``action_answer_faq`` runs for the ``faq`` intent and for ``nlu_fallback``. A "don't know"
+counts toward the repeated-fallback handoff (``actions.handoff``). Questions it
 cannot answer confidently are stored (personal data masked) for whoever writes the
 articles: ``python -m commerce unanswered`` lists them.
 """
@@ -17,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.contact import human_contact_text
+from actions.handoff import not_understood
 from assistant import settings
 from commerce.models import FaqOutcome
 from commerce.unanswered import record_unanswered
@@ -76,9 +78,8 @@ class ActionAnswerFaq(Action):
             )
             self._record(tracker, question, FaqOutcome.GREY_ZONE, hits)
             return []
-        dispatcher.utter_message(text=DONT_KNOW, buttons=[TALK_TO_PERSON])
         self._record(tracker, question, FaqOutcome.UNKNOWN, hits)
-        return []
+        return not_understood(dispatcher, tracker, DONT_KNOW, buttons=[TALK_TO_PERSON])
 
     @staticmethod
     def _record(tracker: Tracker, question: str, outcome: FaqOutcome, hits: List[SearchHit]) -> None:

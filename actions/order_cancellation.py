@@ -25,13 +25,13 @@ class ActionRequestCancellation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        customer = verified_or_explain(dispatcher, tracker)
+        customer, handoff = verified_or_explain(dispatcher, tracker)
         number = tracker.get_slot(ORDER_NUMBER)
         order = order_service().order_for_customer(number, customer) if customer and number else None
         if customer is not None and order is None:
             dispatcher.utter_message(text="Which order should I cancel? Tell me its 7-digit number.")
         if order is None:
-            return clear_order_details()
+            return clear_order_details() + handoff
         if order.status == "cancelled":
             dispatcher.utter_message(text=f"Order {order.number} is already cancelled.")
         elif not order.cancellable:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.contact import human_contact_text
+from actions.handoff import handoff_if_due
 from actions.order_verification import ORDER_EMAIL, ORDER_NUMBER, failures, max_attempts, verified_customer
 from actions.services import order_service
 from commerce.orders import STATUS_LABELS, OrderDetails, OrderSummary
@@ -72,19 +73,26 @@ def describe_summaries(orders: List[OrderSummary]) -> str:
     return "\n".join(lines)
 
 
-def verified_or_explain(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[int]:
-    """The verified customer id, or None after telling the customer why nothing is shown."""
+def verified_or_explain(dispatcher: CollectingDispatcher, tracker: Tracker) -> Tuple[Optional[int], List[EventType]]:
+    """The verified customer id, or None after telling the customer why nothing is shown.
+
+    After too many failed verifications the conversation goes to a person
+    (``HANDOFF_VERIFICATION_LIMIT``); the handoff's events come back with the None.
+    """
     customer = verified_customer(tracker)
     if customer is not None:
-        return customer
+        return customer, []
     if failures(tracker) >= max_attempts():
+        handoff = handoff_if_due(dispatcher, tracker)
+        if handoff is not None:
+            return None, handoff
         dispatcher.utter_message(
             text="I'm sorry, I couldn't verify those details, so for your security I can't show "
             f"order information in this conversation. {human_contact_text()}"
         )
     else:
         dispatcher.utter_message(text="I need to verify the order before I can share its details.")
-    return None
+    return None, []
 
 
 def clear_order_details() -> List[EventType]:
@@ -99,7 +107,7 @@ class ActionOrderStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        customer = verified_or_explain(dispatcher, tracker)
+        customer, handoff = verified_or_explain(dispatcher, tracker)
         number = tracker.get_slot(ORDER_NUMBER)
         if customer is not None:
             order = order_service().order_for_customer(number, customer) if number else None
@@ -107,7 +115,7 @@ class ActionOrderStatus(Action):
                 dispatcher.utter_message(text="Which order do you mean? Tell me its 7-digit number.")
             else:
                 dispatcher.utter_message(text=describe_order(order))
-        return clear_order_details()
+        return clear_order_details() + handoff
 
 
 class ActionListRecentOrders(Action):
@@ -117,8 +125,8 @@ class ActionListRecentOrders(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        customer = verified_or_explain(dispatcher, tracker)
+        customer, handoff = verified_or_explain(dispatcher, tracker)
         if customer is not None:
             orders = order_service().recent_orders(customer, limit=RECENT_ORDERS_SHOWN)
             dispatcher.utter_message(text=describe_summaries(orders))
-        return clear_order_details()
+        return clear_order_details() + handoff

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from typing import Optional
 
 from assistant import settings
 from assistant.kv import KeyValueStore, RateLimiter, store_for
@@ -17,6 +18,9 @@ from commerce.recommendations import RecommendationService
 from recsys import artifacts
 from recsys.serving import Ranker
 from retrieval import FaqRetriever, IndexSpec, Thresholds
+from support.escalation import EscalationPolicy
+from support.routing import RoutingModel, parse_queues
+from support.tickets import TicketService
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +117,31 @@ def market_resolver() -> Resolver:
     return Resolver()
 
 
+@functools.cache
+def ticket_service() -> TicketService:
+    return TicketService(app_sessions())
+
+
+@functools.cache
+def escalation_policy() -> EscalationPolicy:
+    return EscalationPolicy.from_settings()
+
+
+@functools.cache
+def support_queues() -> dict[str, str]:
+    return parse_queues(settings.get("SUPPORT_QUEUES"))
+
+
+@functools.cache
+def support_router() -> Optional[RoutingModel]:
+    """The ticket category/priority model; None if never trained (tickets then go to `other`)."""
+    try:
+        return RoutingModel.load(settings.get("SUPPORT_MODEL_DIR"))
+    except (FileNotFoundError, ValueError) as error:
+        log.warning("ticket routing model not loaded (%s): run `python -m support.train`", error)
+        return None
+
+
 def warm_up() -> None:
     """Builds what the first request would otherwise wait for; called once at server start."""
     order_service()
@@ -125,3 +154,6 @@ def warm_up() -> None:
         log.warning("recommender not loaded (%s): run `python -m commerce train-recommender`", error)
     faq_retriever()
     faq_thresholds()
+    escalation_policy()
+    support_queues()
+    support_router()

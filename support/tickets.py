@@ -80,6 +80,14 @@ class TicketService:
             return session.scalars(select(SupportTicket).where(
                 SupportTicket.conversation_id == conversation_id, SupportTicket.status != "resolved")).first()
 
+    def awaiting_rating(self, conversation_id: str) -> Optional[SupportTicket]:
+        """The conversation's most recently resolved ticket, if the customer has not rated it yet."""
+        with self._sessions() as session:
+            return session.scalars(select(SupportTicket).where(
+                SupportTicket.conversation_id == conversation_id, SupportTicket.status == "resolved",
+                SupportTicket.csat.is_(None)).order_by(SupportTicket.resolved_at.desc(), SupportTicket.id.desc())
+            ).first()
+
     def waiting(self, queue: Optional[str] = None) -> list[SupportTicket]:
         """Open and claimed tickets, most urgent first, then oldest first."""
         urgency = {p: rank for rank, p in enumerate(reversed(TICKET_PRIORITIES))}

@@ -144,6 +144,22 @@ def test_a_ticket_is_rated_once_and_only_when_resolved(tickets: TicketService) -
     assert stored is not None and stored.csat == 2
 
 
+def test_the_latest_resolved_unrated_ticket_awaits_the_rating(tickets: TicketService, clock: Clock) -> None:
+    assert tickets.awaiting_rating("conv-1") is None
+    first = _open(tickets)
+    assert tickets.awaiting_rating("conv-1") is None  # not resolved yet
+    assert tickets.claim(first.id, "ann") and tickets.resolve(first.id, "ann")
+    clock.advance(minutes=5)
+    second = _open(tickets)
+    assert tickets.claim(second.id, "bob") and tickets.resolve(second.id, "bob")
+    awaiting = tickets.awaiting_rating("conv-1")
+    assert awaiting is not None and awaiting.id == second.id
+    assert tickets.rate(second.id, 4)
+    awaiting = tickets.awaiting_rating("conv-1")
+    assert awaiting is not None and awaiting.id == first.id
+    assert tickets.awaiting_rating("conv-2") is None
+
+
 def test_agents_racing_to_claim_have_exactly_one_winner(tickets: TicketService) -> None:
     agents = [f"agent-{i}" for i in range(6)]
     for round_ in range(3):

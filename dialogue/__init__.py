@@ -1,0 +1,1 @@
+"""Dialogue components the Rasa server loads from ``config.yml`` (they run in ``.venv/rasa``)."""
