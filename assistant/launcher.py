@@ -1,6 +1,7 @@
 """Starts the action server and the Rasa server together, and stops both.
 
-``python -m assistant.launcher run``   Rasa server with its channels, and the web chat page on WEB_PORT
+``python -m assistant.launcher run``   Rasa server with its channels, the web chat page on WEB_PORT and
+                                       the support agents' console on CONSOLE_PORT
 ``python -m assistant.launcher shell`` ``rasa shell`` in this terminal
 
 Before starting it checks what can be checked (a trained model, reachable
@@ -112,12 +113,30 @@ def prepare_database(env: dict[str, str]) -> None:
         raise LaunchError(f"`python -m commerce {command}` failed (see above).")
 
 
-def prepare_recommender(env: dict[str, str]) -> None:
-    """Train the recommender when its artifacts are missing or older than the data (1-2 s when
-    up to date, about 15 s on the demo data). Without it only recommendations are unavailable."""
-    command = [str(ACTIONS_PYTHON), "-m", "commerce", "train-recommender", "--if-stale"]
+# Engine models trained from the project's data when missing or stale (a second or two when up to
+# date; the recommender about 15 s on the demo data), and what is lost without each.
+ENGINE_TRAINING = (
+    (["commerce", "train-recommender", "--if-stale"], "recommendations are unavailable"),
+    (["support.train", "--if-stale"], "handoff tickets are not categorised"),
+)
+
+
+def prepare_engines(env: dict[str, str]) -> None:
+    """Train what ENGINE_TRAINING lists; a failure costs one feature, not the assistant."""
+    for arguments, without in ENGINE_TRAINING:
+        if subprocess.run([str(ACTIONS_PYTHON), "-m", *arguments], env=env, cwd=PROJECT_ROOT).returncode != 0:
+            say(f"warning: `python -m {' '.join(arguments)}` failed (see above); {without}")
+
+
+def prepare_console(env: dict[str, str]) -> None:
+    """On the embedded database, a first agent account for trying the console (printed once)."""
+    if env["CONSOLE_PORT"] == "0" or not env["APP_DATABASE_URL"].startswith("sqlite"):
+        return
+    command = [str(ACTIONS_PYTHON), "-m", "support", "demo-agent", "--password-file",
+               str(settings.VAR_DIR / "console_demo_password")]
     if subprocess.run(command, env=env, cwd=PROJECT_ROOT).returncode != 0:
-        say("warning: the recommender could not be trained (see above); recommendations are unavailable")
+        say("warning: no demo agent account could be created (see above); add one with "
+            "`python -m support add-agent`")
 
 
 def pump(stream: IO[str], prefix: str, log_path: Path, echo: bool) -> None:
@@ -201,6 +220,17 @@ def start_action_server(env: dict[str, str], echo: bool, stopping: threading.Eve
     return server
 
 
+def start_console(env: dict[str, str], stopping: threading.Event) -> Optional[Server]:
+    """The agent console, or None when CONSOLE_PORT is 0."""
+    port = env["CONSOLE_PORT"]
+    if port == "0":
+        return None
+    server = Server("console", [str(ACTIONS_PYTHON), "-m", "console", "--port", port], env, echo=True)
+    seconds = server.wait_ready(f"http://127.0.0.1:{port}/health", stopping)
+    say(f"agent console ready on :{port} ({seconds:.1f} s)")
+    return server
+
+
 def rasa_run_command(env: dict[str, str]) -> list[str]:
     command = [
         str(RASA_BIN),
@@ -247,6 +277,10 @@ def channel_lines(env: dict[str, str]) -> str:
     lines = []
     if env["WEB_PORT"] != "0":
         lines.append(f"  web chat page:     http://127.0.0.1:{env['WEB_PORT']}/")
+    if env["CONSOLE_PORT"] != "0":
+        demo = settings.VAR_DIR / "console_demo_password"
+        login = f" (demo login: demo / {demo.read_text().strip()})" if demo.exists() else ""
+        lines.append(f"  agent console:     http://127.0.0.1:{env['CONSOLE_PORT']}/{login}")
     slack = env["SLACK_BOT_TOKEN"] and env["SLACK_SIGNING_SECRET"]
     whatsapp = env["TWILIO_ACCOUNT_SID"] and env["TWILIO_AUTH_TOKEN"] and env["TWILIO_WHATSAPP_NUMBER"]
     lines.append(f"  Slack webhook:     http://<public host>:{port}/webhooks/slack/webhook" if slack
@@ -275,7 +309,8 @@ def run(shell: bool) -> int:
     env = server_environment()
     preflight(env)
     prepare_database(env)
-    prepare_recommender(env)
+    prepare_engines(env)
+    prepare_console(env)
     servers: list[Server] = []
     page = None
     stopping = threading.Event()
@@ -298,6 +333,9 @@ def run(shell: bool) -> int:
         servers.append(rasa)
         seconds = rasa.wait_ready(f"http://127.0.0.1:{env['RASA_PORT']}/", stopping)
         say(f"Rasa server ready on :{env['RASA_PORT']} ({seconds:.1f} s)")
+        console = start_console(env, stopping)
+        if console is not None:
+            servers.append(console)
         print_usage(env)
         while not stopping.wait(1.0):
             for server in servers:

@@ -14,11 +14,15 @@ COPY actions actions
 COPY market market
 COPY retrieval retrieval
 COPY recsys recsys
+COPY support support
+COPY console console
 COPY data/knowledge_base data/knowledge_base
 COPY data/market data/market
+COPY data/support data/support
 RUN useradd --create-home actions && chown -R actions /app
 USER actions
 EXPOSE 5055
-# Migrations first (idempotent), the recommender when its artifacts are missing or
-# stale (keep models/ on a volume), then the action server.
-CMD ["sh", "-c", "python -m commerce migrate && python -m commerce train-recommender --if-stale && python -m assistant.action_server --port 5055"]
+# Migrations first (idempotent), the recommender and the ticket router when missing or
+# stale (keep models/ on a volume), then the action server. The agent console runs from
+# this image too, with its own command (docker-compose.yml).
+CMD ["sh", "-c", "python -m commerce migrate && python -m commerce train-recommender --if-stale && python -m support.train --if-stale && python -m assistant.action_server --port 5055"]

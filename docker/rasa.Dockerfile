@@ -10,8 +10,10 @@ COPY requirements/rasa.lock requirements/rasa.lock
 RUN pip install --no-cache-dir pip==24.0 \
     && pip install --no-cache-dir --no-deps --ignore-requires-python -r requirements/rasa.lock
 COPY domain.yml config.yml endpoints.yml credentials.yml ./
-COPY assistant/__init__.py assistant/settings.py assistant/
+COPY assistant assistant
 COPY channels channels
+COPY dialogue dialogue
+COPY support support
 COPY market/__init__.py market/universe.py market/spacy_model.py market/
 COPY data/market/tickers.csv data/market/tickers.csv
 COPY data/nlu data/nlu

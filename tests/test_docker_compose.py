@@ -26,8 +26,8 @@ def url_from_compose(value: str) -> str:
     return re.sub(r"\$\{[^}]*\}", "secret", value)
 
 
-def test_the_stack_has_its_four_services_each_with_a_healthcheck() -> None:
-    assert set(SERVICES) == {"rasa", "action-server", "postgres", "redis"}
+def test_the_stack_has_its_five_services_each_with_a_healthcheck() -> None:
+    assert set(SERVICES) == {"rasa", "action-server", "console", "postgres", "redis"}
     for name, service in SERVICES.items():
         assert "test" in service.get("healthcheck", {}), f"{name} has no healthcheck"
 
@@ -51,10 +51,22 @@ def test_rasa_variables_match_what_the_launcher_derives() -> None:
     assert derived <= set(environment("rasa")) | {"RASA_API_TOKEN"}
 
 
-def test_action_server_variables_are_documented_settings() -> None:
+@pytest.mark.parametrize("service", ["action-server", "console"])
+def test_application_variables_are_documented_settings(service: str) -> None:
     known = {s.name for s in settings.SETTINGS}
-    unknown = set(environment("action-server")) - known
+    unknown = set(environment(service)) - known
     assert not unknown, f"not in assistant/settings.py: {unknown}"
+
+
+def test_the_console_reaches_rasa_and_shares_the_databases() -> None:
+    console, action_server = environment("console"), environment("action-server")
+    rasa_url = urlsplit(console["RASA_SERVER_URL"])
+    assert rasa_url.hostname == "rasa" and str(rasa_url.port) == settings.get("RASA_PORT", {})
+    assert console["APP_DATABASE_URL"] == action_server["APP_DATABASE_URL"]
+    assert console["TRACKER_DATABASE_URL"] == environment("rasa")["TRACKER_DATABASE_URL"]
+    port = settings.get("CONSOLE_PORT", {})
+    command = SERVICES["console"]["command"]
+    assert command[command.index("--port") + 1] == port and f"{port}:{port}" in SERVICES["console"]["ports"]
 
 
 def test_urls_point_at_the_compose_services_and_ports() -> None:
@@ -82,7 +94,7 @@ def test_rasa_command_uses_the_configured_port_and_files() -> None:
         assert (ROOT / command[command.index(flag) + 1]).exists()
 
 
-@pytest.mark.parametrize("service", ["rasa", "action-server"])
+@pytest.mark.parametrize("service", ["rasa", "action-server", "console"])
 def test_dockerfiles_exist_and_copy_only_files_that_exist(service: str) -> None:
     build = SERVICES[service]["build"]
     dockerfile = ROOT / build["context"] / build["dockerfile"]
@@ -93,37 +105,65 @@ def test_dockerfiles_exist_and_copy_only_files_that_exist(service: str) -> None:
     for sources in copies:
         for source in sources:
             assert (ROOT / source).exists(), f"{dockerfile.name} copies missing {source}"
-    port = settings.get("ACTION_SERVER_PORT" if service == "action-server" else "RASA_PORT", {})
-    assert f"EXPOSE {port}" in text
+    if service != "console":  # the console shares the action server's image
+        port = settings.get("ACTION_SERVER_PORT" if service == "action-server" else "RASA_PORT", {})
+        assert f"EXPOSE {port}" in text
+
+
+def _module_files(module: str) -> list:
+    """The project files importing *module* runs: each package's __init__ and the module itself."""
+    parts, files = module.split("."), []
+    for depth in range(1, len(parts) + 1):
+        path = ROOT.joinpath(*parts[:depth])
+        files += [f for f in (path / "__init__.py", path.with_suffix(".py")) if f.exists()]
+    return files
 
 
 def _first_party_imports(paths: list) -> set[str]:
-    """Top-level project packages imported by *paths*, followed transitively."""
+    """Top-level project packages imported by *paths*, followed module by module."""
     import ast
 
-    packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()}
-    seen: set[str] = set()
+    seen_files: set = set()
     pending = list(paths)
     while pending:
-        tree = ast.parse(pending.pop().read_text())
-        for node in ast.walk(tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            for top in {n.split(".")[0] for n in names} & packages - seen:
-                seen.add(top)
-                pending.extend((ROOT / top).rglob("*.py"))
-    return seen
+        path = pending.pop()
+        if path in seen_files:
+            continue
+        seen_files.add(path)
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            else:
+                continue
+            for module in modules:
+                pending.extend(_module_files(module))
+    return {f.relative_to(ROOT).parts[0] for f in seen_files if f.parent != ROOT}
 
 
-def test_action_server_image_holds_every_package_the_actions_import() -> None:
-    dockerfile = ROOT / "docker" / "actions.Dockerfile"
-    copied = {
+def copied_packages(dockerfile: str) -> set[str]:
+    return {
         source.split("/")[0]
-        for line in dockerfile.read_text().splitlines()
+        for line in (ROOT / "docker" / dockerfile).read_text().splitlines()
         if line.startswith("COPY ")
         for source in shlex.split(line)[1:-1]
     }
-    needed = _first_party_imports([*(ROOT / "actions").glob("*.py"), ROOT / "assistant" / "action_server.py"])
-    assert {"actions", "commerce", "market", "retrieval", "recsys"} <= needed
-    assert needed <= copied, f"{dockerfile.name} does not copy {needed - copied}"
+
+
+def test_action_server_image_holds_every_package_the_actions_and_console_import() -> None:
+    entry_points = [*(ROOT / "actions").glob("*.py"), ROOT / "assistant" / "action_server.py",
+                    *(ROOT / "console").glob("*.py")]
+    needed = _first_party_imports(entry_points)
+    assert {"actions", "commerce", "market", "retrieval", "recsys", "support", "console"} <= needed
+    assert needed <= copied_packages("actions.Dockerfile")
+
+
+def test_rasa_image_holds_every_package_its_config_loads() -> None:
+    """Channels (credentials.yml) and policies (config.yml) are imported by the Rasa server."""
+    components = re.findall(r"^\s*(?:- name: )?([a-z_]+)\.[\w.]+:?\s*$",
+                            (ROOT / "credentials.yml").read_text() + (ROOT / "config.yml").read_text(), re.M)
+    assert {"channels", "dialogue"} <= set(components)
+    needed = _first_party_imports([p for top in set(components) for p in (ROOT / top).glob("*.py")])
+    assert {"channels", "dialogue", "support", "assistant"} <= needed | set(components)
+    assert needed | set(components) <= copied_packages("rasa.Dockerfile")
