@@ -4,61 +4,16 @@ a customer types and clicks through an order conversation, reloads, and sees it 
 from __future__ import annotations
 
 import time
-from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
 
 from assistant.stack_process import StackProcess
-from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import seeded_orders
+from tests.web_chat import ARTIFACTS, CONNECTED, TURN_TIMEOUT_MS, browser, page_url, send, transcript, wait_for_text
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
-BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-TURN_TIMEOUT_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.fail("the browser test needs Chromium: `make setup` installs it as root, or apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_FLAGS)
-        yield chromium
-        chromium.close()
-
-
-def page_url(stack: StackProcess) -> str:
-    return f"http://127.0.0.1:{stack.env['WEB_PORT']}/"
-
-
-def send(page, text: str) -> None:
-    field = page.get_by_label("Your message")
-    field.fill(text)
-    field.press("Enter")
-
-
-def transcript(page) -> str:
-    return page.locator("#chat .rw-messages-container").inner_text()
-
-
-def wait_for_text(page, needle: str, occurrences: int = 1) -> str:
-    """Waits until the conversation shows *needle* (any case) *occurrences* times; returns the transcript."""
-    page.wait_for_function(
-        """([needle, n]) => {
-            const box = document.querySelector('#chat .rw-messages-container');
-            return box && box.innerText.toLowerCase().split(needle.toLowerCase()).length - 1 >= n;
-        }""",
-        arg=[needle, occurrences],
-        timeout=TURN_TIMEOUT_MS,
-    )
-    return transcript(page)
+__all__ = ["browser"]  # the fixture, imported so that pytest finds it here
 
 
 def test_the_page_and_its_widget_are_served(channel_stack: StackProcess) -> None:
@@ -78,7 +33,7 @@ def test_order_conversation_by_typing_and_clicking_survives_a_reload(
     page = context.new_page()
     started = time.monotonic()
     page.goto(page_url(channel_stack))
-    page.get_by_text("Connected to the assistant.").wait_for(timeout=30_000)
+    page.get_by_text(CONNECTED).wait_for(timeout=30_000)
     record_property("page_ready_s", round(time.monotonic() - started, 2))
 
     send(page, "where is my order?")
@@ -105,7 +60,7 @@ def test_order_conversation_by_typing_and_clicking_survives_a_reload(
     assert f"order {order.number} is cancelled" not in before_reload.lower()
 
     page.reload()
-    page.get_by_text("Connected to the assistant.").wait_for(timeout=30_000)
+    page.get_by_text(CONNECTED).wait_for(timeout=30_000)
     after_reload = wait_for_text(page, f"Order {order.number} is ")
     assert order.email in after_reload and f"Cancel order {order.number}" in after_reload
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -127,7 +82,7 @@ def test_a_chart_from_the_action_server_is_shown_as_an_image(channel_stack: Stac
     context = browser.new_context()
     page = context.new_page()
     page.goto(page_url(channel_stack))
-    page.get_by_text("Connected to the assistant.").wait_for(timeout=30_000)
+    page.get_by_text(CONNECTED).wait_for(timeout=30_000)
     send(page, "compare Apple and Microsoft over the last year")
     chart = page.locator('#chat img[src*="/charts/"]')
     chart.first.wait_for(timeout=TURN_TIMEOUT_MS)

@@ -7,10 +7,12 @@ from __future__ import annotations
 import os
 import subprocess
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from commerce.db import make_engine
@@ -65,6 +67,7 @@ def running_stack(stack_databases: dict[str, str], log_dir: Path, **settings: st
         "RASA_PORT": str(free_port()),
         "ACTION_SERVER_PORT": str(free_port()),
         "WEB_PORT": str(free_port()),
+        "CONSOLE_PORT": str(free_port()),
         "RASA_API_TOKEN": uuid.uuid4().hex,
         "ACTION_ENDPOINT_URL": "",
         **settings,
@@ -108,3 +111,51 @@ def all_private_values(app_url: str) -> dict[str, set[str]]:
 
 def new_sender() -> str:
     return f"e2e-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass(frozen=True)
+class AgentLogin:
+    username: str
+    display_name: str
+    password: str
+
+
+@pytest.fixture(scope="session")
+def agents(stack_databases: dict[str, str]) -> tuple[AgentLogin, AgentLogin]:
+    """Two support agents, added with the command an administrator uses."""
+    logins = (AgentLogin("ann.e2e", "Ann", uuid.uuid4().hex), AgentLogin("bob.e2e", "Bob", uuid.uuid4().hex))
+    for agent in logins:
+        added = subprocess.run(
+            [str(ACTIONS_PYTHON), "-m", "support", "add-agent", agent.username, "--display-name", agent.display_name,
+             "--password-stdin"],
+            input=agent.password + "\n", cwd=PROJECT_ROOT, capture_output=True, text=True,
+            env={**os.environ, "APP_DATABASE_URL": stack_databases["APP_DATABASE_URL"]},
+        )
+        assert added.returncode == 0, added.stdout + added.stderr
+    return logins
+
+
+def console_url(stack: StackProcess) -> str:
+    return f"http://127.0.0.1:{stack.env['CONSOLE_PORT']}"
+
+
+def console_session(stack: StackProcess, agent: AgentLogin) -> requests.Session:
+    """An HTTP session logged in to the console as *agent*."""
+    session = requests.Session()
+    answer = session.post(f"{console_url(stack)}/api/login",
+                          json={"username": agent.username, "password": agent.password}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return session
+
+
+def outbox(stack: StackProcess, sender: str) -> list[dict]:
+    """What reached a REST customer outside their own requests (agent replies, the rating question)."""
+    answer = stack.session.get(f"{stack.url}/webhooks/rest/outbox/{sender}", timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def ticket_of(app_url: str, sender: str) -> Optional[sa.Row]:
+    rows = query(app_url, "SELECT * FROM support_tickets WHERE conversation_id = :c ORDER BY id DESC",
+                 c=sender)
+    return rows[0] if rows else None
