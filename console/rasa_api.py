@@ -84,6 +84,10 @@ class RasaClient:
 
     def resume_and_ask_rating(self, conversation_id: str) -> None:
         """Give the conversation back to the assistant, which then asks the customer for a 1-5 rating."""
-        self._call("POST", conversation_id, "tracker/events", body=[{"event": "resume", "timestamp": time.time()}])
+        # The bot was paused right after an action: it listens again, so rules about the next
+        # user turn (the resolved intent below, then the customer's messages) apply.
+        now = time.time()
+        self._call("POST", conversation_id, "tracker/events", body=[
+            {"event": "resume", "timestamp": now}, {"event": "action", "name": "action_listen", "timestamp": now}])
         self._call("POST", conversation_id, "trigger_intent", params={"output_channel": "latest"},
                    body={"name": HANDOFF_RESOLVED_INTENT, "entities": {}})
