@@ -85,7 +85,8 @@ function startLoginPage() {
 
 /* ---------- console page ---------- */
 
-const state = { me: null, ticketId: null, ticket: null, transcriptKey: "" };
+// handBackPending: resolved tickets whose hand-back to the assistant failed, so Resolve may be retried.
+const state = { me: null, ticketId: null, ticket: null, transcriptKey: "", handBackPending: new Set() };
 
 function ticketIdFromPath() {
   const match = window.location.pathname.match(/^\/tickets\/(\d+)$/);
@@ -98,6 +99,11 @@ function statusText(ticket) {
   return `resolved by ${ticket.agent}`;
 }
 
+function holder(ticket) {
+  if (ticket.status === "open") return "nobody yet";
+  return ticket.mine ? "you" : ticket.agent;
+}
+
 function renderQueue(tickets) {
   const rows = $("#queue-rows");
   rows.replaceChildren();
@@ -108,8 +114,8 @@ function renderQueue(tickets) {
     const first = el("td");
     first.append(link);
     row.append(first);
-    for (const value of [ticket.priority, ticket.category, ticket.queue, ticket.reason, ticket.channel,
-      statusText(ticket), minutesSince(ticket.created_at)]) {
+    for (const value of [ticket.priority, `${ticket.category} (${ticket.queue})`, `${ticket.reason}, ${ticket.channel}`,
+      holder(ticket), minutesSince(ticket.created_at)]) {
       row.append(el("td", {}, value));
     }
     row.classList.add(`priority-${ticket.priority}`);
@@ -154,9 +160,11 @@ function renderTicket(ticket) {
   $("#ticket-meta").textContent = `${statusText(ticket)} · queue ${ticket.queue} · reason ${ticket.reason} · ` +
     `via ${ticket.channel} · opened ${timeOf(ticket.created_at)}`;
   const mine = ticket.mine;
-  const resolvedByMe = ticket.status === "resolved" && state.me && ticket.agent === state.me.username;
+  const retry = ticket.status === "resolved" && state.handBackPending.has(ticket.id);
   $("#claim-button").hidden = ticket.status !== "open";
-  $("#resolve-button").disabled = !(mine || resolvedByMe);
+  $("#resolve-button").disabled = !(mine || retry);
+  $("#resolve-button").textContent = retry ? "Try the hand-back to the assistant again"
+    : "Resolve and hand back to the assistant";
   $("#reply-text").disabled = !mine;
   $("#reply-button").disabled = !mine;
   $("#note-text").disabled = ticket.status === "resolved";
@@ -194,11 +202,16 @@ function openTicket(id, push) {
 
 /* Run a ticket action; report its outcome and refresh what it changed. */
 async function act(button, path, body, success) {
+  const id = state.ticketId;
   button.disabled = true;
-  const result = await api("POST", `/api/tickets/${state.ticketId}/${path}`, body);
+  const result = await api("POST", `/api/tickets/${id}/${path}`, body);
   button.disabled = false;
   say(result.ok ? success : (result.data.reason || "That did not work. Please try again."), !result.ok);
-  await Promise.all([refreshTicket(), refreshQueue()]);
+  if (path === "resolve") {
+    if (result.status === 502) state.handBackPending.add(id);
+    else state.handBackPending.delete(id);
+  }
+  await Promise.all([refreshTicket(), refreshQueue(), refreshMetrics()]);
   return result.ok;
 }
 
