@@ -21,8 +21,8 @@ import hashlib
 import json
 import logging
 import warnings
-from asyncio import CancelledError
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from urllib.parse import unquote
 
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -168,7 +168,7 @@ class ValidatedRestInput(RestInput):
                 await on_new_message(
                     UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
                 )
-            except CancelledError:
+            except asyncio.CancelledError:
                 logger.error("REST message from %s timed out", pseudonym(sender))
             except Exception as error:  # the customer still gets an answer, the log no text
                 logger.error("REST message from %s failed: %s", pseudonym(sender), type(error).__name__)
@@ -179,6 +179,7 @@ class ValidatedRestInput(RestInput):
 
         @webhook.route("/outbox/<sender:path>", methods=["GET"])
         async def outbox(_: Request, sender: str) -> HTTPResponse:
+            sender = unquote(sender)  # Sanic 21 leaves path parameters encoded, even with unquote=True
             try:
                 check_sender(sender)
             except InvalidRequest as error:
