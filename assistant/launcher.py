@@ -328,14 +328,14 @@ def run(shell: bool) -> int:
             command = [str(RASA_BIN), "shell", "--model", env["RASA_MODEL_DIR"], "--endpoints", "endpoints.yml",
                        "--port", env["RASA_PORT"]]
             return subprocess.run(command, env=env, cwd=PROJECT_ROOT).returncode
-        page = serve_page(env)  # before Rasa, so the page is there when Rasa answers
+        page = serve_page(env)  # page and console before Rasa, so both are there when Rasa answers
+        console = start_console(env, stopping)
+        if console is not None:
+            servers.append(console)
         rasa = Server("rasa", rasa_run_command(env), env, echo=True)
         servers.append(rasa)
         seconds = rasa.wait_ready(f"http://127.0.0.1:{env['RASA_PORT']}/", stopping)
         say(f"Rasa server ready on :{env['RASA_PORT']} ({seconds:.1f} s)")
-        console = start_console(env, stopping)
-        if console is not None:
-            servers.append(console)
         print_usage(env)
         while not stopping.wait(1.0):
             for server in servers:
