@@ -12,9 +12,12 @@ import os
 import sys
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
@@ -94,6 +97,18 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """Runs a test once on SQLite and once on PostgreSQL."""
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return request.getfixturevalue(fixture)
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator["sessionmaker[Session]"]:
+    """Sessions on the migrated application database, once on SQLite and once on PostgreSQL."""
+    from commerce import migrate
+    from commerce.db import make_session_factory
+
+    migrate.upgrade(database_url)
+    factory = make_session_factory(database_url)
+    yield factory
+    factory.kw["bind"].dispose()
 
 
 @contextlib.contextmanager

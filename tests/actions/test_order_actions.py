@@ -38,10 +38,13 @@ def shop(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     seed(database_url, customers=20, orders=120, anchor=date(2026, 11, 2))
     monkeypatch.setenv("APP_DATABASE_URL", database_url)
     monkeypatch.setenv("REDIS_URL", "")
-    for factory in (services.order_service, services.kv_store, services.verification_limiter):
+    factories = (services.order_service, services.kv_store, services.verification_limiter, services.app_sessions,
+                 services.ticket_service)
+    for factory in factories:
         factory.cache_clear()
     yield database_url
-    services.order_service.cache_clear()
+    for factory in factories:
+        factory.cache_clear()
 
 
 def first(url: str, status: str) -> DemoLogin:
@@ -139,7 +142,7 @@ def test_malformed_order_numbers_are_re_asked(shop: str, text: str) -> None:
     assert messages == BAD_NUMBER
 
 
-def test_third_failure_ends_the_form_without_revealing(shop: str) -> None:
+def test_third_failure_ends_the_form_and_hands_over_without_revealing(shop: str) -> None:
     order = first(shop, "shipped")
     slots, messages = validate(
         "wrong@example.net",
@@ -150,7 +153,8 @@ def test_third_failure_ends_the_form_without_revealing(shop: str) -> None:
     assert slots["requested_slot"] is None, "the form must end"
     events, status_messages = run(ActionOrderStatus(), tracker("", slots={"verification_failures": 3.0}))
     answer = said(status_messages)
-    assert "can't show order information" in answer and "support@" in answer
+    assert "couldn't verify" in answer and "passed our conversation to a person" in answer
+    assert {"event": "pause", "timestamp": None} in events
     assert order.number not in answer
 
 

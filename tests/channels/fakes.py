@@ -15,6 +15,16 @@ from typing import Callable, Optional
 from urllib.parse import parse_qs
 
 
+def send_json(handler: BaseHTTPRequestHandler, status: int, body: object) -> None:
+    """Answer a request of a local fake HTTP API with *body* as JSON."""
+    data = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 @dataclass(frozen=True)
 class Recorded:
     path: str
@@ -73,12 +83,7 @@ class FakeApis:
                     self._answer(200, {"ok": True, "channel": "D0", "ts": "1.0"})
 
             def _answer(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, body)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

@@ -40,7 +40,7 @@ def _rows(url: str, shift: timedelta = timedelta(0)) -> dict[str, list[tuple[str
         with engine.connect() as conn:
             return {
                 table.name: [tuple(text(v) for v in row)
-                             for row in conn.execute(sa.select(table).order_by(table.c.id))]
+                             for row in conn.execute(sa.select(table).order_by(*table.primary_key.columns))]
                 for table in Base.metadata.sorted_tables
             }
     finally:

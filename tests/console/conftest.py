@@ -16,8 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.kv import KeyValueStore, MemoryStore
 from assistant.stack_process import free_port
-from commerce import migrate
-from commerce.db import make_session_factory
 from commerce.models import SupportTicket
 from console.agents import AgentDirectory
 from console.app import create_app
@@ -87,14 +85,6 @@ def serve(app: Any) -> RunningConsole:
         thread.join(30)
 
     return RunningConsole(f"http://127.0.0.1:{port}", stop)
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    migrate.upgrade(database_url)
-    factory = make_session_factory(database_url)
-    yield factory
-    factory.kw["bind"].dispose()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from typing import Any, Optional
 from urllib.parse import parse_qsl
 
 from assistant.stack_process import free_port
+from tests.channels.fakes import send_json
 
 ROUTES = re.compile(r"^/conversations/(?P<conversation>.+?)/(?P<endpoint>tracker|tracker/events|trigger_intent)$")
 
@@ -105,9 +106,4 @@ class FakeRasa:
                 status, answer = 404, {"status": "failure", "reason": "NotFound"}
             else:
                 status, answer = 200, self._answer(route["conversation"], route["endpoint"], body)
-        data = json.dumps(answer).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
+        send_json(handler, status, answer)

@@ -1,8 +1,6 @@
-"""The console's Rasa client against a fake Rasa API: paths, token, timeouts, failures."""
+"""The console's Rasa client against a fake_rasa Rasa API: paths, token, timeouts, failures."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 
@@ -10,50 +8,42 @@ from console.rasa_api import RasaClient, RasaUnavailable
 from tests.console.fake_rasa import FakeRasa
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeRasa]:
-    fake = FakeRasa()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-def test_ids_reach_rasa_exactly_as_rasa_names_them(fake: FakeRasa) -> None:
-    client = RasaClient(fake.url + "/", fake.token)
+def test_ids_reach_rasa_exactly_as_rasa_names_them(fake_rasa: FakeRasa) -> None:
+    client = RasaClient(fake_rasa.url + "/", fake_rasa.token)
     for conversation_id in ("whatsapp:+14155550100", "U024BE7LH", "ann@example.com", "3f2a9c1e-7b2d-4c1a"):
-        fake.events[conversation_id] = [{"event": "user", "text": "hi", "timestamp": 1.0}]
+        fake_rasa.events[conversation_id] = [{"event": "user", "text": "hi", "timestamp": 1.0}]
         assert [e.text for e in client.transcript(conversation_id)] == ["hi"]
-        assert fake.requests[-1].conversation_id == conversation_id
+        assert fake_rasa.requests[-1].conversation_id == conversation_id
 
 
 @pytest.mark.parametrize("conversation_id", ["two words", "what?", "a#b", "100%", "ünï", ""])
-def test_ids_rasa_cannot_address_are_refused_without_a_request(fake: FakeRasa, conversation_id: str) -> None:
+def test_ids_rasa_cannot_address_are_refused_without_a_request(fake_rasa: FakeRasa, conversation_id: str) -> None:
     with pytest.raises(RasaUnavailable, match="cannot be addressed"):
-        RasaClient(fake.url, fake.token).send_agent_message(conversation_id, "hello", "Ann", 1)
-    assert fake.requests == []
+        RasaClient(fake_rasa.url, fake_rasa.token).send_agent_message(conversation_id, "hello", "Ann", 1)
+    assert fake_rasa.requests == []
 
 
-def test_a_wrong_token_is_named_but_not_shown(fake: FakeRasa) -> None:
+def test_a_wrong_token_is_named_but_not_shown(fake_rasa: FakeRasa) -> None:
     with pytest.raises(RasaUnavailable, match="RASA_API_TOKEN") as refused:
-        RasaClient(fake.url, "wrong-secret-token").transcript("c1")
+        RasaClient(fake_rasa.url, "wrong-secret-token").transcript("c1")
     assert "wrong-secret-token" not in str(refused.value)
 
 
-def test_slow_broken_and_missing_servers_become_rasa_unavailable(fake: FakeRasa) -> None:
-    fake.delay_s = 1.0
+def test_slow_broken_and_missing_servers_become_rasa_unavailable(fake_rasa: FakeRasa) -> None:
+    fake_rasa.delay_s = 1.0
     with pytest.raises(RasaUnavailable, match="could not be reached"):
-        RasaClient(fake.url, fake.token, timeout_s=0.2).transcript("c1")
-    fake.delay_s = 0.0
-    fake.failing = True
+        RasaClient(fake_rasa.url, fake_rasa.token, timeout_s=0.2).transcript("c1")
+    fake_rasa.delay_s = 0.0
+    fake_rasa.failing = True
     with pytest.raises(RasaUnavailable, match="HTTP 500"):
-        RasaClient(fake.url, fake.token).resume_and_ask_rating("c1")
-    fake.stop()
+        RasaClient(fake_rasa.url, fake_rasa.token).resume_and_ask_rating("c1")
+    fake_rasa.stop()
     with pytest.raises(RasaUnavailable, match="could not be reached"):
-        RasaClient(fake.url, fake.token).send_agent_message("c1", "hello", "Ann", 1)
+        RasaClient(fake_rasa.url, fake_rasa.token).send_agent_message("c1", "hello", "Ann", 1)
 
 
-def test_resume_stops_when_rasa_refuses_it(fake: FakeRasa) -> None:
-    fake.failing = True
+def test_resume_stops_when_rasa_refuses_it(fake_rasa: FakeRasa) -> None:
+    fake_rasa.failing = True
     with pytest.raises(RasaUnavailable):
-        RasaClient(fake.url, fake.token).resume_and_ask_rating("c1")
-    assert [r.endpoint for r in fake.requests] == ["tracker/events"]  # no rating question without the resume
+        RasaClient(fake_rasa.url, fake_rasa.token).resume_and_ask_rating("c1")
+    assert [r.endpoint for r in fake_rasa.requests] == ["tracker/events"]  # no rating question without the resume

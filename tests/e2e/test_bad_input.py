@@ -105,7 +105,7 @@ def test_injection_looking_order_numbers_are_refused_politely(
         assert "stopped" in last
 
 
-def test_sweeping_order_numbers_reveals_nothing_and_ends_the_form(
+def test_sweeping_order_numbers_reveals_nothing_and_hands_over(
     stack: StackProcess, stack_databases: dict, private_values: dict
 ) -> None:
     victim = seeded_orders(stack_databases["APP_DATABASE_URL"], "delivered", limit=1)[0]
@@ -119,8 +119,8 @@ def test_sweeping_order_numbers_reveals_nothing_and_ends_the_form(
     transcript = "\n".join(answers)
     assert_nothing_revealed(transcript, private_values)
     assert transcript.count("couldn't match that order number with that email") == 2
-    assert "can't show order information in this conversation" in answers[-1]
-    # The conversation stays locked even with the right details now.
+    # The third failure hands the conversation to a person; the assistant says nothing more in it.
+    assert "couldn't verify" in answers[-1] and "passed our conversation to a person" in answers[-1]
     stack.say(sender, f"where is order {victim.number}?")
     locked = texts(stack.say(sender, victim.email))
     assert_nothing_revealed(locked, private_values)
@@ -157,4 +157,4 @@ def test_repeated_failures_on_one_order_lock_it_across_conversations(
     stack.say(sender, f"where is order {victim.number}?")
     answer = texts(stack.say(sender, victim.email))
     assert_nothing_revealed(answer, private_values)
-    assert "can't show order information" in answer
+    assert "couldn't verify" in answer  # locked before this conversation failed even once

@@ -50,7 +50,7 @@ def test_an_unknown_question_offers_a_person_and_is_kept_for_the_authors(
     payloads = [b["payload"] for m in messages for b in m.get("buttons") or []]
     assert payloads == ["/request_human"]
     assert "don't know" in texts(messages)
-    assert "@" in texts(stack.say(sender, payloads[0]))  # the support contact
+    assert "passed our conversation to a person" in texts(stack.say(sender, payloads[0]))
 
     stored = query(
         stack_databases["APP_DATABASE_URL"], "SELECT outcome, channel FROM unanswered_questions WHERE question = :q",
