@@ -75,11 +75,17 @@ def earlier_failed_turns(events: List[Dict[Text, Any]]) -> int:
     return count
 
 
+def current_session(events: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    """The events since the latest session start (Rasa sends the whole history to actions)."""
+    starts = [i for i, event in enumerate(events) if event.get("event") == "session_started"]
+    return events[starts[-1] + 1:] if starts else events
+
+
 def customer_messages(tracker: Tracker) -> List[str]:
-    """What the customer typed in this conversation (button payloads left out), oldest first."""
+    """What the customer typed in this session (button payloads left out), oldest first."""
     texts = [
         event.get("text") or ""
-        for event in tracker.events
+        for event in current_session(tracker.events)
         if event.get("event") == "user" and not (event.get("text") or "").lstrip().startswith("/")
     ]
     return [text for text in texts if text.strip()][-RECENT_CUSTOMER_MESSAGES:]
@@ -217,7 +223,12 @@ class ActionStoreSupportRating(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         tickets = services.ticket_service()
-        ticket = tickets.awaiting_rating(tracker.sender_id)
+        try:
+            ticket = tickets.awaiting_rating(tracker.sender_id)
+        except Exception as error:  # the database is away: thank the customer rather than fail the turn
+            log.error("Could not look up the ticket to rate: %s", type(error).__name__)
+            dispatcher.utter_message(text="Thank you! I couldn't save your rating just now, sorry about that.")
+            return []
         if ticket is None:
             dispatcher.utter_message(text="Thanks! I only ask for a rating after you've talked with our support team.")
             return []

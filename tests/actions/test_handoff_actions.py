@@ -217,6 +217,14 @@ def test_with_the_verification_trigger_off_the_customer_gets_the_contact_details
     assert "by email at" in messages[0]["text"]
 
 
+def test_the_ticket_is_routed_on_this_session_only(handoff_env: str) -> None:
+    earlier = [user("the app crashes when I log in", "faq"), user("the website shows an error page", "faq"),
+               user("the app will not load on my phone", "faq"), {"event": "session_started"}]
+    run(ActionHandoff(), tracker(earlier + [user("I was charged twice for one order", "faq"),
+                                            user("a person please", "request_human")]))
+    assert tickets()[0].category == "payments"
+
+
 def test_without_a_database_the_customer_still_learns_how_to_reach_a_person(
         handoff_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     configure(monkeypatch, APP_DATABASE_URL=f"sqlite:///{tmp_path / 'missing' / 'app.db'}")
@@ -241,3 +249,10 @@ def test_the_rating_is_stored_on_the_resolved_ticket(handoff_env: str) -> None:
     assert tickets()[0].csat == 4 and thanks[0]["text"].startswith("Thank you")
     _, again = run(ActionStoreSupportRating(), tracker([user("5", "rate_support")]))
     assert tickets()[0].csat == 4 and "only ask for a rating" in again[0]["text"]
+
+
+def test_a_rating_without_a_database_is_thanked_not_failed(
+        handoff_env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    configure(monkeypatch, APP_DATABASE_URL=f"sqlite:///{tmp_path / 'missing' / 'app.db'}")
+    _, messages = run(ActionStoreSupportRating(), tracker([user("5", "rate_support")]))
+    assert "couldn't save your rating" in messages[0]["text"]
