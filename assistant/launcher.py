@@ -36,6 +36,7 @@ LOG_DIR = settings.VAR_DIR / "logs"
 RASA_BIN = VENV_ROOT / "rasa" / "bin" / "rasa"
 ACTIONS_PYTHON = VENV_ROOT / "actions" / "bin" / "python"
 READY_TIMEOUT_S = 300
+DEMO_PASSWORD_FILE = settings.VAR_DIR / "console_demo_password"
 
 
 class LaunchError(Exception):
@@ -132,8 +133,7 @@ def prepare_console(env: dict[str, str]) -> None:
     """On the embedded database, a first agent account for trying the console (printed once)."""
     if env["CONSOLE_PORT"] == "0" or not env["APP_DATABASE_URL"].startswith("sqlite"):
         return
-    command = [str(ACTIONS_PYTHON), "-m", "support", "demo-agent", "--password-file",
-               str(settings.VAR_DIR / "console_demo_password")]
+    command = [str(ACTIONS_PYTHON), "-m", "support", "demo-agent", "--password-file", str(DEMO_PASSWORD_FILE)]
     if subprocess.run(command, env=env, cwd=PROJECT_ROOT).returncode != 0:
         say("warning: no demo agent account could be created (see above); add one with "
             "`python -m support add-agent`")
@@ -278,8 +278,8 @@ def channel_lines(env: dict[str, str]) -> str:
     if env["WEB_PORT"] != "0":
         lines.append(f"  web chat page:     http://127.0.0.1:{env['WEB_PORT']}/")
     if env["CONSOLE_PORT"] != "0":
-        demo = settings.VAR_DIR / "console_demo_password"
-        login = f" (demo login: demo / {demo.read_text().strip()})" if demo.exists() else ""
+        demo = DEMO_PASSWORD_FILE
+        login = f" (agent demo's password: {demo.relative_to(PROJECT_ROOT)})" if demo.exists() else ""
         lines.append(f"  agent console:     http://127.0.0.1:{env['CONSOLE_PORT']}/{login}")
     slack = env["SLACK_BOT_TOKEN"] and env["SLACK_SIGNING_SECRET"]
     whatsapp = env["TWILIO_ACCOUNT_SID"] and env["TWILIO_AUTH_TOKEN"] and env["TWILIO_WHATSAPP_NUMBER"]
