@@ -43,6 +43,31 @@ class LaunchError(Exception):
     """A problem the user can fix; shown as one message."""
 
 
+class StopRequest:
+    """Ctrl-C or SIGTERM, noted by the signal handler and polled by the main thread.
+
+    A plain flag, not a threading.Event: Event.set() takes a lock that the main thread may be
+    holding inside Event.wait() at the moment the signal arrives, and then the launcher hangs.
+    """
+
+    POLL_S = 0.05
+
+    def __init__(self) -> None:
+        self._requested = False
+
+    def set(self) -> None:
+        self._requested = True
+
+    def is_set(self) -> bool:
+        return self._requested
+
+    def wait(self, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while not self._requested and time.monotonic() < deadline:
+            time.sleep(self.POLL_S)
+        return self._requested
+
+
 def say(message: str) -> None:
     print(f"[assistant] {message}", flush=True)
 
@@ -174,7 +199,7 @@ class Server:
         ).start()
         self.log_path = log_path
 
-    def wait_ready(self, url: str, stopping: threading.Event, timeout_s: float = READY_TIMEOUT_S) -> float:
+    def wait_ready(self, url: str, stopping: StopRequest, timeout_s: float = READY_TIMEOUT_S) -> float:
         """Seconds until *url* answers 200; gives up on Ctrl-C, exit of the process or timeout."""
         started = time.monotonic()
         while time.monotonic() - started < timeout_s:
@@ -207,27 +232,14 @@ class Server:
             pass
 
 
-def start_action_server(env: dict[str, str], echo: bool, stopping: threading.Event) -> Server:
-    port = env["ACTION_SERVER_PORT"]
-    server = Server(
-        "actions",
-        [str(ACTIONS_PYTHON), "-m", "assistant.action_server", "--port", port],
-        env,
-        echo,
-    )
-    seconds = server.wait_ready(f"http://127.0.0.1:{port}/health", stopping)
-    say(f"action server ready on :{port} ({seconds:.1f} s)")
-    return server
-
-
-def start_console(env: dict[str, str], stopping: threading.Event) -> Optional[Server]:
-    """The agent console, or None when CONSOLE_PORT is 0."""
-    port = env["CONSOLE_PORT"]
-    if port == "0":
-        return None
-    server = Server("console", [str(ACTIONS_PYTHON), "-m", "console", "--port", port], env, echo=True)
-    seconds = server.wait_ready(f"http://127.0.0.1:{port}/health", stopping)
-    say(f"agent console ready on :{port} ({seconds:.1f} s)")
+def start_server(servers: list[Server], name: str, label: str, command: list[str], env: dict[str, str],
+                 echo: bool, ready_url: str, stopping: StopRequest) -> Server:
+    """Start a server (log var/logs/<name>.log) and wait until *ready_url* answers. It joins
+    *servers* first, so that it is stopped with the others even if Ctrl-C comes while it starts."""
+    server = Server(name, command, env, echo)
+    servers.append(server)
+    seconds = server.wait_ready(ready_url, stopping)
+    say(f"{label} ready on :{urlsplit(ready_url).port} ({seconds:.1f} s)")
     return server
 
 
@@ -313,7 +325,7 @@ def run(shell: bool) -> int:
     prepare_console(env)
     servers: list[Server] = []
     page = None
-    stopping = threading.Event()
+    stopping = StopRequest()
 
     def request_stop(signum: int, _frame: object) -> None:
         stopping.set()
@@ -322,20 +334,22 @@ def run(shell: bool) -> int:
     if not shell:  # in shell mode Ctrl-C belongs to rasa shell, which shares the terminal
         signal.signal(signal.SIGINT, request_stop)
     try:
-        servers.append(start_action_server(env, echo=not shell, stopping=stopping))
+        actions_port, console_port = env["ACTION_SERVER_PORT"], env["CONSOLE_PORT"]
+        start_server(servers, "actions", "action server",
+                     [str(ACTIONS_PYTHON), "-m", "assistant.action_server", "--port", actions_port],
+                     env, not shell, f"http://127.0.0.1:{actions_port}/health", stopping)
         if shell:
             say("starting rasa shell (type /stop to quit)")
             command = [str(RASA_BIN), "shell", "--model", env["RASA_MODEL_DIR"], "--endpoints", "endpoints.yml",
                        "--port", env["RASA_PORT"]]
             return subprocess.run(command, env=env, cwd=PROJECT_ROOT).returncode
         page = serve_page(env)  # page and console before Rasa, so both are there when Rasa answers
-        console = start_console(env, stopping)
-        if console is not None:
-            servers.append(console)
-        rasa = Server("rasa", rasa_run_command(env), env, echo=True)
-        servers.append(rasa)
-        seconds = rasa.wait_ready(f"http://127.0.0.1:{env['RASA_PORT']}/", stopping)
-        say(f"Rasa server ready on :{env['RASA_PORT']} ({seconds:.1f} s)")
+        if console_port != "0":
+            start_server(servers, "console", "agent console",
+                         [str(ACTIONS_PYTHON), "-m", "console", "--port", console_port],
+                         env, True, f"http://127.0.0.1:{console_port}/health", stopping)
+        start_server(servers, "rasa", "Rasa server", rasa_run_command(env), env, True,
+                     f"http://127.0.0.1:{env['RASA_PORT']}/", stopping)
         print_usage(env)
         while not stopping.wait(1.0):
             for server in servers:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
+from assistant import launcher
 from assistant.settings import PROJECT_ROOT
 from assistant.stack_process import free_port
 
@@ -46,3 +50,31 @@ def test_missing_model_says_how_to_train(tmp_path) -> None:
     result = launch(RASA_MODEL_DIR=str(tmp_path))
     assert result.returncode == 1
     assert f"No trained model in {tmp_path}: run `make train`." in result.stderr
+
+
+def test_a_stop_requested_from_a_signal_handler_ends_the_wait_at_once() -> None:
+    """The handler runs in the main thread, possibly inside wait(): it must not need a lock."""
+    stop = launcher.StopRequest()
+    previous = signal.signal(signal.SIGALRM, lambda _signum, _frame: stop.set())
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        started = time.monotonic()
+        assert stop.wait(10.0) and time.monotonic() - started < 2.0
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_server_interrupted_while_starting_is_still_stopped(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(launcher, "LOG_DIR", tmp_path)
+    servers: list = []
+    stop = launcher.StopRequest()
+    threading.Timer(0.5, stop.set).start()
+    never_ready = f"http://127.0.0.1:{free_port()}/"
+    with pytest.raises(KeyboardInterrupt):
+        launcher.start_server(servers, "sleeper", "sleeper", [sys.executable, "-c", "import time; time.sleep(60)"],
+                              dict(os.environ), False, never_ready, stop)
+    [server] = servers
+    assert server.process.poll() is None
+    server.stop()
+    assert server.process.poll() is not None
