@@ -14,12 +14,14 @@ import uuid
 import pytest
 import requests
 
+from actions.handoff import RATING_QUESTION
 from assistant.stack_process import StackProcess
+from console.rasa_api import RasaClient
 from tests.channels.conftest import TWILIO_WHATSAPP_NUMBER
 from tests.channels.fakes import FakeApis, form_value, slack_channel, slack_text
 from tests.channels.test_slack import message_event, post, signed_headers, to_channel
 from tests.channels.test_whatsapp import WhatsAppUser
-from tests.e2e.conftest import new_sender
+from tests.e2e.conftest import new_sender, outbox
 from tests.web_chat import CONNECTED, TURN_TIMEOUT_MS, browser, page_url, send, wait_for_text  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.e2e
@@ -31,28 +33,25 @@ def agent_text() -> str:
     return f"Dana from support here ({uuid.uuid4().hex[:8]}): your refund is on its way."
 
 
-def rasa_api(stack: StackProcess, conversation: str, route: str, body: object,
-             token: str | None = "valid", **params: str) -> requests.Response:
-    """A POST to Rasa's HTTP API for *conversation*, as the console makes it."""
+def console_client(stack: StackProcess) -> RasaClient:
+    """The agent console's own client of Rasa's HTTP API, with the stack's token."""
+    return RasaClient(stack.url, stack.env["RASA_API_TOKEN"])
+
+
+def send_agent_message(stack: StackProcess, conversation: str, text: str) -> None:
+    console_client(stack).send_agent_message(conversation, text, AGENT["agent"], AGENT["ticket_id"])
+
+
+def rasa_api_without_the_token(stack: StackProcess, conversation: str, route: str, body: object,
+                               token: str | None, **params: str) -> requests.Response:
+    """A POST to Rasa's HTTP API as someone without the console's token would make it."""
     if token is not None:
-        params["token"] = stack.env["RASA_API_TOKEN"] if token == "valid" else token
+        params["token"] = token
     return requests.post(f"{stack.url}/conversations/{conversation}/{route}", params=params, json=body, timeout=60)
 
 
-def send_agent_message(stack: StackProcess, conversation: str, text: str, token: str | None = "valid") -> requests.Response:
-    event = {"event": "bot", "text": text, "timestamp": time.time(), "metadata": AGENT}
-    return rasa_api(stack, conversation, "tracker/events", [event], token, output_channel="latest", execute_side_effects="true")
-
-
-def resume(stack: StackProcess, conversation: str, token: str | None = "valid") -> requests.Response:
-    return rasa_api(stack, conversation, "tracker/events", [{"event": "resume"}], token)
-
-
-def trigger_intent(stack: StackProcess, conversation: str, intent: str, token: str | None = "valid") -> requests.Response:
-    return rasa_api(stack, conversation, "trigger_intent", {"name": intent}, token, output_channel="latest")
-
-
 def fetch_outbox(stack: StackProcess, sender: str) -> requests.Response:
+    """The outbox route's raw answer, for its status codes (`outbox()` returns the messages)."""
     return requests.get(f"{stack.url}/webhooks/rest/outbox/{sender}", timeout=30)
 
 
@@ -63,34 +62,32 @@ def bot_events(stack: StackProcess, conversation: str) -> list[dict]:
 def test_a_rest_customer_fetches_an_agent_reply_once_from_the_outbox(channel_stack: StackProcess) -> None:
     sender = new_sender()
     assert channel_stack.say(sender, "hello")
-    assert fetch_outbox(channel_stack, sender).json() == [], "webhook replies go in the webhook answer only"
+    assert outbox(channel_stack, sender) == [], "webhook replies go in the webhook answer only"
 
     text = agent_text()
-    assert send_agent_message(channel_stack, sender, text).status_code == 200
+    send_agent_message(channel_stack, sender, text)
 
-    fetched = fetch_outbox(channel_stack, sender)
-    assert fetched.status_code == 200
-    assert fetched.json() == [{"recipient_id": sender, "text": text}]
-    assert fetch_outbox(channel_stack, sender).json() == []
+    assert outbox(channel_stack, sender) == [{"recipient_id": sender, "text": text}]
+    assert outbox(channel_stack, sender) == []
     in_transcript = bot_events(channel_stack, sender)[-1]
     assert in_transcript["text"] == text
     assert AGENT.items() <= in_transcript["metadata"].items()  # Rasa adds model_id and assistant_id
     assert text not in channel_stack.log_path.read_text(), "message texts are never logged"
 
 
-def test_what_the_bot_says_after_resuming_waits_in_the_outbox_in_order(channel_stack: StackProcess) -> None:
+def test_the_rating_question_after_resolving_waits_in_the_outbox_in_order(channel_stack: StackProcess) -> None:
     sender = new_sender()
     channel_stack.say(sender, "hello")
     text = agent_text()
-    assert send_agent_message(channel_stack, sender, text).status_code == 200
-    assert resume(channel_stack, sender).status_code == 200
-    triggered = trigger_intent(channel_stack, sender, "greet")
-    assert triggered.status_code == 200
+    client = console_client(channel_stack)
+    client.send_agent_message(sender, text, AGENT["agent"], AGENT["ticket_id"])
+    client.resume_and_ask_rating(sender)
 
-    greeting = triggered.json()["messages"]
-    assert greeting and all(m["recipient_id"] == sender and m["text"] for m in greeting)
-    assert fetch_outbox(channel_stack, sender).json() == [{"recipient_id": sender, "text": text}, *greeting]
-    assert fetch_outbox(channel_stack, sender).json() == []
+    agent_message, rating_question = outbox(channel_stack, sender)
+    assert agent_message == {"recipient_id": sender, "text": text}
+    assert rating_question["text"] == RATING_QUESTION
+    assert [b["title"] for b in rating_question["buttons"]] == ["1", "2", "3", "4", "5"]
+    assert outbox(channel_stack, sender) == []
 
 
 @pytest.mark.parametrize(
@@ -114,7 +111,7 @@ def test_an_agent_reply_reaches_the_slack_customer(channel_stack: StackProcess, 
     fake_apis.wait_for(to_channel(channel))
 
     text = agent_text()
-    assert send_agent_message(channel_stack, user, text).status_code == 200
+    send_agent_message(channel_stack, user, text)
     sent = fake_apis.wait_for(lambda r: r.path.endswith("/chat.postMessage") and slack_text(r) == text, timeout_s=30)
     assert len(sent) == 1
     assert slack_channel(sent[0]) == user, "posted to the customer (their direct messages with the app)"
@@ -126,7 +123,7 @@ def test_an_agent_reply_reaches_the_whatsapp_customer(channel_stack: StackProces
     phone.say("hello")
 
     text = agent_text()
-    assert send_agent_message(channel_stack, phone.number, text).status_code == 200
+    send_agent_message(channel_stack, phone.number, text)
     sent = fake_apis.wait_for(lambda r: r.path.endswith("/Messages.json") and form_value(r, "Body") == text, timeout_s=30)
     assert len(sent) == 1
     assert form_value(sent[0], "To") == phone.number
@@ -143,7 +140,7 @@ def test_an_agent_reply_appears_on_the_web_page(channel_stack: StackProcess, bro
     session_id = page.evaluate("() => JSON.parse(localStorage.getItem('chat_session')).session_id")
 
     text = agent_text()
-    assert send_agent_message(channel_stack, session_id, text).status_code == 200
+    send_agent_message(channel_stack, session_id, text)
     assert text in wait_for_text(page, text)
     context.close()
 
@@ -154,11 +151,14 @@ def test_without_the_api_token_nobody_can_speak_for_the_bot_or_resume(channel_st
     channel_stack.say(sender, "hello")
     events_before = len(channel_stack.tracker(sender)["events"])
 
+    agent_event = {"event": "bot", "text": agent_text(), "timestamp": time.time(), "metadata": AGENT}
     refused = [
-        send_agent_message(channel_stack, sender, agent_text(), token),
-        resume(channel_stack, sender, token),
-        trigger_intent(channel_stack, sender, "greet", token),
+        rasa_api_without_the_token(channel_stack, sender, "tracker/events", [agent_event], token,
+                                   output_channel="latest", execute_side_effects="true"),
+        rasa_api_without_the_token(channel_stack, sender, "tracker/events", [{"event": "resume"}], token),
+        rasa_api_without_the_token(channel_stack, sender, "trigger_intent", {"name": "greet"}, token,
+                                   output_channel="latest"),
     ]
     assert [answer.status_code for answer in refused] == [401, 401, 401]
     assert len(channel_stack.tracker(sender)["events"]) == events_before
-    assert fetch_outbox(channel_stack, sender).json() == []
+    assert outbox(channel_stack, sender) == []
