@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -72,18 +71,6 @@ def say(message: str) -> None:
     print(f"[assistant] {message}", flush=True)
 
 
-def api_token(environ: Mapping[str, str]) -> str:
-    """The Rasa HTTP API token: the setting, or one generated once and kept in var/."""
-    configured = settings.get("RASA_API_TOKEN", environ)
-    if configured:
-        return configured
-    path = settings.VAR_DIR / "rasa_api_token"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(24))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 def server_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     """The environment both servers run with: settings, derived endpoint values, offline flags."""
     env = dict(environ)
@@ -91,7 +78,7 @@ def server_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str
     env.update(settings.rasa_endpoint_environment(environ))
     env.update(
         {
-            "RASA_API_TOKEN": api_token(environ),
+            "RASA_API_TOKEN": settings.rasa_api_token(environ),
             "RASA_TELEMETRY_ENABLED": "false",
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",

@@ -14,6 +14,7 @@ the action server, the data layer and the tests, in either environment.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,6 +284,19 @@ def action_endpoint_url(environ: Optional[Mapping[str, str]] = None) -> str:
 
 def action_public_url(environ: Optional[Mapping[str, str]] = None) -> str:
     return (get("ACTION_PUBLIC_URL", environ) or f"http://127.0.0.1:{get('ACTION_SERVER_PORT', environ)}").rstrip("/")
+
+
+def rasa_api_token(environ: Optional[Mapping[str, str]] = None) -> str:
+    """The Rasa HTTP API token: the setting, or one generated once and kept in var/."""
+    configured = get("RASA_API_TOKEN", environ)
+    if configured:
+        return configured
+    path = VAR_DIR / "rasa_api_token"
+    if not path.exists():
+        VAR_DIR.mkdir(exist_ok=True)
+        path.write_text(secrets.token_urlsafe(24))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def rasa_server_url(environ: Optional[Mapping[str, str]] = None) -> str:

@@ -12,7 +12,6 @@ different, empty conversation; ids with characters that would need escaping
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any, Optional
 from urllib.parse import quote
@@ -44,9 +43,7 @@ class RasaClient:
     @classmethod
     def from_settings(cls) -> RasaClient:
         """``RASA_SERVER_URL`` with ``RASA_API_TOKEN``, or the token the launcher generated in ``var/``."""
-        from assistant.launcher import api_token
-
-        return cls(settings.rasa_server_url(), api_token(os.environ))
+        return cls(settings.rasa_server_url(), settings.rasa_api_token())
 
     def _call(self, method: str, conversation_id: str, endpoint: str, *, params: Optional[dict[str, str]] = None,
               body: Any = None) -> Any:
