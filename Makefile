@@ -89,6 +89,7 @@ test: train
 test-rasa:
 	$(RASA) test core --stories tests/stories --model models --fail-on-prediction-errors --out var/test-results/core
 	$(RASA) test nlu --nlu tests/nlu_holdout.yml --model models --out var/test-results/nlu
+	$(PY) -m tests.nlu_floor var/test-results/nlu
 
 test-python:
 	$(PY) -m pytest tests
