@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import KnowledgeBaseError, load_knowledge_base
+from retrieval.calibration import TEST_SET
 from retrieval.evaluation import load_paraphrases
 from retrieval.knowledge_base import parse_article
 
@@ -85,7 +86,7 @@ def test_shipped_paraphrases_cover_every_article_in_both_splits(kb_dir: Path) ->
     ids = {a.id for a in articles}
     assert len(ids) >= 80
     calibration = load_paraphrases(kb_dir / "paraphrases" / "calibration.yml", ids)
-    test = load_paraphrases(kb_dir / "paraphrases" / "test.yml", ids)
+    test = load_paraphrases(TEST_SET, ids)
     assert len(calibration) + len(test) >= 150
     for split in (calibration, test):
         assert {p.article for p in split} - {None} == ids
