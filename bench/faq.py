@@ -13,7 +13,6 @@ Writes bench/results/faq.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -30,6 +29,7 @@ import torch
 from rank_bm25 import BM25Okapi
 from tqdm import tqdm
 
+from bench.provenance import write_result
 from retrieval import FaqRetriever, IndexSpec, load_knowledge_base, load_minilm
 from retrieval.calibration import TEST_SET, calibrate_and_report
 from retrieval.evaluation import load_paraphrases, recall_at, score_paraphrases
@@ -605,8 +605,7 @@ def main(argv: list[str] | None = None) -> dict:
         "machine": {"cpus": os.cpu_count(), "load_average_at_start": round(load_before, 2)},
         "seconds": round(time.perf_counter() - started, 1),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result(args.out, result, "faq")
 
     print("\nBANKING77 as retrieval (intents ranked from neighbours, deduplicated)")
     print(table(b77_rows, ["method", "top1", "recall_at_5", "mrr_at_10", "settings", "search_seconds"]))

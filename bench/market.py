@@ -20,7 +20,6 @@ Writes ``bench/results/market.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
@@ -31,6 +30,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from assistant import settings
+from bench.provenance import write_result
 from market import golden
 from market.bundled import BundledProvider
 from market.cache import CachedProvider, CacheStore, MemoryStore, RedisStore
@@ -155,8 +155,7 @@ def main(argv: Optional[list[str]] = None) -> dict:
     print(f"targets for the headline question: uncached p99 <= {TARGETS['uncached_p99_ms']} ms, "
           f"cached p99 <= {TARGETS['cached_p99_ms']} ms")
     print("golden max abs error: " + ", ".join(f"{k} {v:.1e}" for k, v in errors.items()))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    write_result(RESULTS, result, "market")
     print(f"wrote {RESULTS}")
     return result
 

@@ -7,25 +7,27 @@ Reads ../shared/data/ml-100k (relative to the project root; never copied into
 the repository). The split and the metrics are those of
 /work/shared/docs/recsys-protocol.md; the PROTOCOL CHECK (SAR and popularity
 land on the published numbers) makes the exit status non-zero if the harness
-drifts. Writes bench/results/recsys.json.
+drifts. Writes bench/results/recsys.json. Without the data it exits with status 2
+and writes nothing, so the committed result stays as it was measured.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import platform
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from bench.provenance import write_result
 from recsys.data import History, Interactions, ItemCatalog
 from recsys.metrics import RankingMetrics, evaluate, stratified_split
 from recsys.models import ALS, EASE, SAR, Content, Hybrid, ItemKNN, Popularity, Recommender, top_k
@@ -51,6 +53,7 @@ REFERENCE = {
 SAR_NDCG, SAR_TOLERANCE = 0.394, 0.01
 POPULARITY_NDCG, POPULARITY_PRECISION, POPULARITY_TOLERANCE = 0.252, 0.229, 0.001
 MOONSHOT_NDCG = 0.50
+DATA_ABSENT = 2  # exit status when MovieLens is not there
 
 log = logging.getLogger("bench.recsys")
 
@@ -130,7 +133,7 @@ def latency(model: Hybrid, train: Interactions, n_requests: int) -> dict:
     bounds = np.r_[starts, len(order)]
     histories = [
         History(train.item_ids[order[a:b]], train.weights[order[a:b]], train.timestamps[order[a:b]])
-        for a, b in zip(bounds[:-1], bounds[1:])
+        for a, b in pairwise(bounds)
     ]
     result = {}
     with threadpool_limits(1):
@@ -220,12 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
 
     if not (args.data / "u.data").exists():
-        print(f"MovieLens-100K not found at {args.data} (expected u.data there); nothing to benchmark.")
-        args.out.write_text(json.dumps({"status": "data absent", "data_dir": str(args.data)}, indent=2) + "\n")
-        return 0
+        print(f"MovieLens-100K not found at {args.data} (expected u.data there); nothing measured, "
+              f"{args.out.name} left as it was.", file=sys.stderr)
+        return DATA_ABSENT
 
     interactions = load_interactions(args.data)
     items = load_catalog(args.data)
@@ -318,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),
                     "python": platform.python_version()},
     }
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result(args.out, result, "recsys")
     print(f"wrote {args.out.relative_to(PROJECT_ROOT) if args.out.is_relative_to(PROJECT_ROOT) else args.out}")
     return 0 if all(checks.values()) else 1
 

@@ -11,7 +11,6 @@ The majority-class baseline is printed for scale. Writes bench/results/routing.j
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import classification_report
 
+from bench.provenance import write_result
 from support.routing import CATEGORIES, LABELLED_DATA, RoutingModel, evaluate, file_sha256, load_labelled
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,8 +119,7 @@ def main() -> int:
         "data_sha256": file_sha256(LABELLED_DATA),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, indent=2) + "\n")
+    write_result(args.out, payload, "routing")
     print(f"wrote {args.out}")
     return 0
 

@@ -13,7 +13,6 @@ store) in a scratch directory:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -27,6 +26,7 @@ import numpy as np
 from assistant.environments import VENV_ROOT
 from assistant.settings import PROJECT_ROOT
 from assistant.stack_process import ACTIONS_PYTHON, StackProcess, free_port, texts
+from bench.provenance import write_result
 from commerce.demo import demo_logins
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "startup.json"
@@ -101,8 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         "train_s": None if train_s is None else round(train_s, 1),
         "config": "embedded defaults (SQLite app DB + tracker, in-memory lock store)",
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    write_result(RESULTS, result, "startup")
     print("\n| metric | value |\n|---|---|")
     for key, value in result.items():
         print(f"| {key} | {value} |")

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from bench import recsys as bench
+from tests.conftest import PROJECT_ROOT
 
 
-def test_missing_data_reports_and_exits_zero(tmp_path, capsys):
+def test_missing_data_fails_and_leaves_the_result_as_measured(tmp_path, capsys):
     out = tmp_path / "recsys.json"
-    assert bench.main(["--quick", "--data", str(tmp_path / "nowhere"), "--out", str(out)]) == 0
-    assert "not found" in capsys.readouterr().out
-    assert json.loads(out.read_text())["status"] == "data absent"
+    measured = json.dumps({"status": "ok", "hybrid": {"ndcg_at_10": 0.49}}) + "\n"
+    out.write_text(measured)
+    assert bench.main(["--quick", "--data", str(tmp_path / "nowhere"), "--out", str(out)]) == bench.DATA_ABSENT != 0
+    assert "MovieLens-100K not found" in capsys.readouterr().err
+    assert out.read_text() == measured
+    absent = tmp_path / "results" / "recsys.json"
+    assert bench.main(["--quick", "--data", str(tmp_path / "nowhere"), "--out", str(absent)]) == bench.DATA_ABSENT
+    assert not absent.parent.exists(), "nothing is created either"
+
+
+def test_the_command_exits_non_zero_without_data(tmp_path):
+    out = tmp_path / "recsys.json"
+    done = subprocess.run([sys.executable, "-m", "bench.recsys", "--quick", "--data", str(tmp_path), "--out", str(out)],
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == bench.DATA_ABSENT, done.stderr[-2000:]
+    assert not out.exists()
 
 
 def test_catalog_text_joins_title_and_genres(tmp_path):
