@@ -19,13 +19,13 @@ export PYTHONPATH := $(CURDIR)
 
 BENCHMARKS := startup faq market recsys routing
 
-.PHONY: help setup lock spacy-model faq-model support-model train run shell seed recommender validate test test-rasa test-python bench bench-quick clean
+.PHONY: help setup lock spacy-model faq-model support-model train run shell seed recommender validate test test-rasa test-python bench bench-quick bench-check clean
 
 help:
 	@echo "make run      set up, train if needed, seed, start the assistant (REST, web chat page; Slack, WhatsApp when set)"
 	@echo "make shell    the same, talking in this terminal with rasa shell"
 	@echo "make test     the whole test suite (what CI runs)"
-	@echo "make bench    the benchmarks (results in bench/results/); bench-quick: CI size"
+	@echo "make bench    the benchmarks (results in bench/results/); bench-quick: CI size; bench-check: stale results"
 	@echo "make setup | spacy-model | faq-model | support-model | train | seed | recommender | validate | lock | clean"
 
 setup: $(WEB_WIDGET)
@@ -99,6 +99,10 @@ bench: train
 
 bench-quick: train
 	@for b in $(BENCHMARKS); do echo "== bench/$$b (quick)"; $(PY) -m bench.$$b --quick || exit 1; done
+
+# Each result in bench/results/: fresh, or stale (the code or data it measured changed since).
+bench-check:
+	@$(PY) -m bench.provenance
 
 clean:
 	rm -rf var models/*.tar.gz $(MODEL_STAMP)
