@@ -45,7 +45,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "market": ("market",),
     "recsys": ("recsys",),
     "routing": ("support", "data/support"),
-    "conversations": ("config.yml", "domain.yml", "data", "actions", "dialogue", "retrieval"),
+    "conversations": ("config.yml", "domain.yml", "data", "actions", "dialogue", "retrieval", "tests/conversations"),
     "load": ("config.yml", "domain.yml", "data", "actions", "channels", "dialogue", "assistant", "endpoints.yml"),
     "faults": ("channels", "assistant", "endpoints.yml", "actions"),
     "nlu": ("config.yml", "nlu", "data/nlu", "tests/nlu_holdout.yml"),
