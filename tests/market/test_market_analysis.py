@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 from market.analysis import (
+    MIN_OBSERVATIONS,
     NotEnoughData,
     TickerAnalysis,
     analyze_history,
@@ -171,19 +172,23 @@ def test_compare_refuses_disjoint_histories() -> None:
 # --- properties -------------------------------------------------------------------
 
 
+def draw_closes(draw, n: int) -> tuple[str, np.ndarray]:
+    """*n* closes of a drawn kind: constant, rising, falling or arbitrary."""
+    kind = draw(st.sampled_from(["constant", "rising", "falling", "any"]))
+    level = draw(st.floats(min_value=0.5, max_value=2_000.0))
+    if kind == "constant":
+        return kind, np.full(n, level)
+    if kind in ("rising", "falling"):
+        steps = np.array(draw(st.lists(st.floats(0.001, 0.05), min_size=n, max_size=n)))
+        return kind, level * np.cumprod(1 + steps if kind == "rising" else 1 - steps)
+    return kind, np.array(draw(st.lists(st.floats(0.5, 2_000.0), min_size=n, max_size=n)))
+
+
 @st.composite
 def histories(draw) -> PriceHistory:
     """Constant, monotone or arbitrary closes on dates with random gaps."""
     n = draw(st.integers(min_value=1, max_value=320))
-    kind = draw(st.sampled_from(["constant", "rising", "falling", "any"]))
-    level = draw(st.floats(min_value=0.5, max_value=2_000.0))
-    if kind == "constant":
-        close = np.full(n, level)
-    elif kind in ("rising", "falling"):
-        steps = np.array(draw(st.lists(st.floats(0.001, 0.05), min_size=n, max_size=n)))
-        close = level * np.cumprod(1 + steps if kind == "rising" else 1 - steps)
-    else:
-        close = np.array(draw(st.lists(st.floats(0.5, 2_000.0), min_size=n, max_size=n)))
+    kind, close = draw_closes(draw, n)
     gaps = draw(st.lists(st.integers(min_value=1, max_value=40), min_size=n, max_size=n))
     dates = pd.Timestamp("2010-01-04") + pd.to_timedelta(np.cumsum(gaps), unit="D")
     volume = draw(st.floats(min_value=0.0, max_value=1e9))
@@ -215,15 +220,44 @@ def test_analysis_never_leaks_nan_and_round_trips(history: PriceHistory, benchma
         assert result.indicators.rsi14 in (None, 0.0)
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.lists(histories(), min_size=2, max_size=4))
+@st.composite
+def comparable_histories(draw) -> list[PriceHistory]:
+    """2-4 tickers on one trading calendar, as real listings are: each may start later, stop
+    earlier (a delisting) or miss a few days, so they usually, not always, share enough days."""
+    calendar = pd.bdate_range("2010-01-04", periods=draw(st.integers(min_value=5, max_value=320)))
+    items = []
+    for k in range(draw(st.integers(min_value=2, max_value=4))):
+        first = draw(st.integers(min_value=0, max_value=len(calendar) // 4))
+        last = len(calendar) - draw(st.integers(min_value=0, max_value=len(calendar) // 4))
+        missing = draw(st.sets(st.integers(min_value=first, max_value=last - 1), max_size=(last - first) // 10))
+        days = [calendar[i] for i in range(first, last) if i not in missing]
+        _, close = draw_closes(draw, len(days))
+        items.append(dataclasses.replace(make_history(close, days), ticker=f"T{k}"))
+    return items
+
+
+def shared_days_in_lookback(items: list[PriceHistory]) -> set[date]:
+    """Trading days all *items* have within a year of the earliest last day (computed apart from the engine)."""
+    end = min(h.as_of for h in items)
+    windows = [{d.date() for d in h.bars.index if end - timedelta(days=365) <= d.date() <= end} for h in items]
+    return set.intersection(*windows)
+
+
+@settings(max_examples=60, deadline=None)
+@given(comparable_histories())
 def test_comparison_never_leaks_nan(items: list[PriceHistory]) -> None:
-    items = [dataclasses.replace(h, ticker=f"T{k}") for k, h in enumerate(items)]
-    try:
-        result = compare_histories([analyze_history(h) for h in items], items)
-    except NotEnoughData:
-        return
+    analyses = [analyze_history(h) for h in items]
+    shared = shared_days_in_lookback(items)
+    if len(shared) < MIN_OBSERVATIONS + 1:
+        event("refused: too few shared days")
+        with pytest.raises(NotEnoughData, match=f"share only {len(shared)} trading days"):
+            compare_histories(analyses, items)
+    assume(len(shared) >= MIN_OBSERVATIONS + 1)  # the refusal is checked above; nothing else to check then
+    event("compared")
+    result = compare_histories(analyses, items)
     assert_no_nan(result)
-    assert result.observations >= 21
+    assert result.observations == len(shared)
+    assert (result.start, result.end) == (min(shared), max(shared))
+    assert result.tickers == tuple(h.ticker for h in items)
     for row in result.correlations:
         assert all(v is None or -1 - 1e-9 <= v <= 1 + 1e-9 for v in row)
