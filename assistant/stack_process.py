@@ -1,6 +1,10 @@
 """Drives the whole assistant as a user would: `python -m assistant.launcher run` in a
 subprocess, readiness over HTTP, Ctrl-C to stop, messages over the REST channel.
-Shared by the end-to-end tests and the benchmarks."""
+Shared by the end-to-end tests and the benchmarks.
+
+``STACK_PROJECT_ROOT`` in the stack's env runs the launcher of another checkout of the project
+(e.g. a git worktree of an older commit, to measure "before"): its code, models and data, with
+that checkout's ``.venv``. Unset: this checkout."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from assistant.settings import PROJECT_ROOT
 
 ACTIONS_PYTHON = VENV_ROOT / "actions" / "bin" / "python"
 READY_TIMEOUT_S = 360
+ROOT_VARIABLE = "STACK_PROJECT_ROOT"
 
 
 class StackError(RuntimeError):
@@ -60,6 +65,11 @@ class StackProcess:
         return int(self.env["ACTION_SERVER_PORT"])
 
     @property
+    def root(self) -> Path:
+        """The checkout whose launcher runs (``STACK_PROJECT_ROOT``, default this one)."""
+        return Path(self.env.get(ROOT_VARIABLE) or PROJECT_ROOT).resolve()
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
@@ -67,11 +77,16 @@ class StackProcess:
         """Starts the launcher and returns the seconds until the Rasa server answered."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
+        root = self.root
+        python, env = ACTIONS_PYTHON, self.env
+        if root != PROJECT_ROOT.resolve():
+            python = root / ".venv" / "actions" / "bin" / "python"
+            env = {**self.env, "PYTHONPATH": str(root)}
         with self.log_path.open("a") as log:
             self.process = subprocess.Popen(
-                [str(ACTIONS_PYTHON), "-m", "assistant.launcher", "run"],
-                cwd=PROJECT_ROOT,
-                env=self.env,
+                [str(python), "-m", "assistant.launcher", "run"],
+                cwd=root,
+                env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -111,10 +126,15 @@ class StackProcess:
             raise StackError(f"REST answered {response.status_code}: {response.text[:200]}")
         return response.json()
 
-    def tracker(self, sender: str) -> dict:
+    def tracker(self, sender: str, include_events: str | None = None) -> dict:
+        """The conversation's tracker; *include_events* is Rasa's verbosity (``ALL`` also gives the
+        events before a restart; default: Rasa's, those after the last restart)."""
+        params = {"token": self.env["RASA_API_TOKEN"]}
+        if include_events is not None:
+            params["include_events"] = include_events
         response = self.session.get(
             f"{self.url}/conversations/{sender}/tracker",
-            params={"token": self.env["RASA_API_TOKEN"]},
+            params=params,
             timeout=30,
         )
         response.raise_for_status()
