@@ -1,12 +1,9 @@
-"""How a customer reaches a person: the one place that wording and the settings meet."""
+"""How a customer reaches a person (the wording lives in the reply catalogue)."""
 
 from __future__ import annotations
 
-from assistant import settings
+from actions import replies
 
 
 def human_contact_text() -> str:
-    return (
-        f"You can reach a person on our support team by email at {settings.get('SUPPORT_EMAIL')} "
-        f"or by phone on {settings.get('SUPPORT_PHONE')}."
-    )
+    return replies.text("contact.human")

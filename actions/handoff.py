@@ -27,6 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.contact import human_contact_text
+from actions.skill import current_session
 from actions.order_verification import failures, verified_customer
 from support.escalation import ConversationSummary, HandoffReason, decide
 from support.routing import conversation_text, queue_for
@@ -73,12 +74,6 @@ def earlier_failed_turns(events: List[Dict[Text, Any]]) -> int:
         elif kind == "bot" and current_seen and (event.get("metadata") or {}).get(NOT_UNDERSTOOD):
             failed = True
     return count
-
-
-def current_session(events: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
-    """The events since the latest session start (Rasa sends the whole history to actions)."""
-    starts = [i for i, event in enumerate(events) if event.get("event") == "session_started"]
-    return events[starts[-1] + 1:] if starts else events
 
 
 def customer_messages(tracker: Tracker) -> List[str]:

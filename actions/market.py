@@ -10,7 +10,6 @@ Engine errors become polite answers, never a crash.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import os
@@ -21,23 +20,32 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Text
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import replies
 from actions.services import market_analyst, market_resolver
+from actions.skill import SkillAction, current_session
 from assistant import settings
+from dialogue.context import (
+    ELLIPSIS_START,
+    MARKET_PERIOD,
+    MARKET_TICKERS,
+    PLURAL_REFERENCE,
+    PORTFOLIO,
+    REFERENCE,
+)
 from market import charts
 from market.analysis import NotEnoughData, TickerAnalysis, return_since
 from market.data import MarketDataError, ProviderUnavailable, UnknownTicker
-from market.question import Period, chart_indicators, parse_period
+from market.portfolio import Holding
+from market.question import Period, chart_indicators, describe_holdings, parse_period, revise_portfolio
 
 log = logging.getLogger(__name__)
 
 ENTITY = "ticker"
 IMAGE_CHANNELS = frozenset({"socketio", "rest", "slack", "twilio", "whatsapp"})
-NOT_ADVICE = "This is general information, not investment advice."
-UNAVAILABLE = "Market data is unavailable right now. Please try again in a few minutes."
 MAX_TICKERS = 5  # per price/analysis answer; a longer list gets the first five
 CHART_VERSION = "1"  # bump when the charts' look changes, so cached files are redrawn
 INDICATOR_FIELDS = {
@@ -60,64 +68,103 @@ def number(value: Optional[float], digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:,.{digits}f}"
 
 
+def not_advice() -> str:
+    return replies.text("market.not_advice")
+
+
 def as_of_note(as_of: date, source: str) -> str:
-    note = f"Data as of {day(as_of)} ({source} data)"
-    if (date.today() - as_of).days > 7:
-        note += "; that is the latest I have, so today's prices may differ"
-    return note + "."
+    stale = (date.today() - as_of).days > 7
+    return replies.text("market.as_of_stale" if stale else "market.as_of", day=day(as_of), source=source)
+
+
+def recent_tickers(tracker: Tracker, limit: int = MAX_TICKERS) -> list[str]:
+    """The tickers of this session's market answers, most recent last, at most *limit*."""
+    seen: list[str] = []
+    for event in current_session(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == MARKET_TICKERS:
+            for ticker in event.get("value") or []:
+                if isinstance(ticker, str):
+                    if ticker in seen:
+                        seen.remove(ticker)
+                    seen.append(ticker)
+    return seen[-limit:]
 
 
 class MarketRequest:
-    """What the latest message asks about."""
+    """What the latest message asks about, completed from the conversation's market context.
+
+    A follow-up without a ticker ("its RSI?", "over 5 years?") is about the tickers of the last
+    market answer (slot ``market_tickers``); one that names no period keeps the last period when
+    it is an ellipsis ("and IBM?"). ``named`` holds only what the message itself names.
+    """
 
     def __init__(self, tracker: Tracker) -> None:
         message = tracker.latest_message or {}
         self.text: str = message.get("text") or ""
         entities = [e.get("value") for e in message.get("entities") or [] if e.get("entity") == ENTITY]
         self.resolver = market_resolver()
-        self.tickers, self.unknown = self.resolver.tickers(self.text, [str(v) for v in entities if v is not None])
+        self.named, self.unknown = self.resolver.tickers(self.text, [str(v) for v in entities if v is not None])
+        self.context_tickers: list[str] = [t for t in tracker.get_slot(MARKET_TICKERS) or [] if isinstance(t, str)]
+        if len(self.context_tickers) < 2 and PLURAL_REFERENCE.search(self.text):
+            self.context_tickers = recent_tickers(tracker)  # "them": everything discussed lately
+        self.tickers = list(self.named) or ([] if self.unknown else list(self.context_tickers))
         self.period, self.period_problem = parse_period(self.text)
+        remembered = tracker.get_slot(MARKET_PERIOD)
+        ellipsis = not self.named or bool(ELLIPSIS_START.search(self.text))
+        if self.period is None and not self.period_problem and remembered and ellipsis:
+            self.period, _ = parse_period(str(remembered))
         self.indicators = chart_indicators(self.text)
         self.shows_images = tracker.get_latest_input_channel() in IMAGE_CHANNELS
+        self.portfolio: str = tracker.get_slot(PORTFOLIO) or ""
+
+    def refers_back(self) -> bool:
+        """The message points at what was discussed ("compare it with IBM", "them")."""
+        return bool(REFERENCE.search(self.text)) or bool(ELLIPSIS_START.search(self.text))
+
+    def context_events(self, tickers: Sequence[str]) -> List[EventType]:
+        """Remember what this answer was about, for the follow-ups."""
+        return [SlotSet(MARKET_TICKERS, list(tickers)),
+                SlotSet(MARKET_PERIOD, self.period.label if self.period is not None else None)]
 
 
-class MarketAction(Action, ABC):
+class MarketAction(SkillAction, ABC):
     """Shared error handling: every engine failure becomes a clear answer.
 
     Abstract, so rasa-sdk's executor does not register it as an action.
     """
 
+    unavailable_reply = "market.unavailable"
+
     @abstractmethod
-    def answer(self, dispatcher: CollectingDispatcher, request: MarketRequest) -> None:
-        """Utter the answer to *request* (runs in a worker thread)."""
+    def respond(self, dispatcher: CollectingDispatcher, request: MarketRequest) -> List[EventType]:
+        """Utter the answer to *request* and return the context it leaves (runs in a worker thread)."""
 
     def ask_for_ticker(self, dispatcher: CollectingDispatcher, request: MarketRequest, what: str) -> None:
         covered = request.resolver.covered()
         if request.unknown:
-            dispatcher.utter_message(
-                text=f"I don't have market data for {', '.join(request.unknown)}. I cover: {covered}.")
+            dispatcher.utter_message(text=replies.text("market.not_covered", names=", ".join(request.unknown),
+                                                       covered=covered))
         else:
-            dispatcher.utter_message(text=f"Which stock or index {what}? I cover: {covered}.")
+            dispatcher.utter_message(text=replies.text("market.which_ticker", what=what, covered=covered))
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         request = MarketRequest(tracker)
         if request.period_problem:
             dispatcher.utter_message(text=request.period_problem)
             return []
-        try:
-            # charts take a few hundred ms to draw: keep the action server's event loop free
-            await asyncio.to_thread(self.answer, dispatcher, request)
-        except UnknownTicker:
-            dispatcher.utter_message(text=f"I don't have data for that ticker. I cover: {request.resolver.covered()}.")
-        except NotEnoughData as error:
-            dispatcher.utter_message(text=f"I can't compare those: {error}")
-        except MarketDataError as error:  # outage, open circuit, malformed vendor answer
+        return self.respond(dispatcher, request)
+
+    def failed(self, dispatcher: CollectingDispatcher, error: Exception) -> List[EventType]:
+        if isinstance(error, UnknownTicker):
+            dispatcher.utter_message(text=replies.text("market.no_data_for_ticker",
+                                                       covered=market_resolver().covered()))
+        elif isinstance(error, NotEnoughData):
+            dispatcher.utter_message(text=replies.text("market.cannot_compare", reason=str(error)))
+        elif isinstance(error, MarketDataError):  # outage, open circuit, malformed vendor answer
             log.warning("%s: market data unavailable (%s)", self.name(), type(error).__name__)
-            dispatcher.utter_message(text=UNAVAILABLE)
-        except Exception:  # an answer must never crash the conversation
-            log.exception("%s failed", self.name())
-            dispatcher.utter_message(text=UNAVAILABLE)
+            dispatcher.utter_message(text=replies.text(self.unavailable_reply))
+        else:
+            return super().failed(dispatcher, error)
         return []
 
 
@@ -156,58 +203,65 @@ def period_line(ticker: str, period: Period) -> str:
     history = market_analyst().history(ticker)
     start = period.start(history.as_of)
     if start >= history.as_of:
-        return f"{ticker} {period.label}: my {ticker} data ends on {history.as_of}, before that."
+        return replies.text("market.period_after_data", ticker=ticker, period=period.label, as_of=history.as_of)
     result = return_since(history, start)
-    span = period.label if period.label.startswith("since") else f"over {period.label}"
+    span = period.label if period.label.startswith("since") else replies.text("market.over", period=period.label)
     if result.value is None:
-        first = history.bars.index[0].date()
-        return (f"{ticker} {span}: I have no price near {start}; "
-                f"my {ticker} data covers {first} to {history.as_of}.")
-    return f"{ticker} {span} (since {result.start_date}): {pct(result.value)}."
+        return replies.text("market.period_no_price", ticker=ticker, span=span, start=start,
+                            first=history.bars.index[0].date(), as_of=history.as_of)
+    return replies.text("market.period_return", ticker=ticker, span=span, start=result.start_date,
+                        change=pct(result.value))
+
+
+def no_data_line(request: MarketRequest) -> List[str]:
+    return [replies.text("market.no_data_for", names=", ".join(request.unknown))] if request.unknown else []
 
 
 class ActionStockPrice(MarketAction):
     def name(self) -> Text:
         return "action_stock_price"
 
-    def answer(self, dispatcher: CollectingDispatcher, request: MarketRequest) -> None:
+    def respond(self, dispatcher: CollectingDispatcher, request: MarketRequest) -> List[EventType]:
         if not request.tickers:
-            self.ask_for_ticker(dispatcher, request, "would you like the price of")
-            return
+            self.ask_for_ticker(dispatcher, request, replies.text("market.what.price"))
+            return []
         analyst = market_analyst()
         lines = []
-        for ticker in request.tickers[:MAX_TICKERS]:
+        tickers = request.tickers[:MAX_TICKERS]
+        for ticker in tickers:
             quote = analyst.quote(ticker)
             name = analyst.tickers().get(ticker, ticker)
-            change = "" if quote.change_pct is None else f", {quote.change_pct:+.2f}% on the day"
-            lines.append(f"{name} ({ticker}) closed at {number(quote.price)} on {day(quote.as_of)}{change}. "
-                         + as_of_note(quote.as_of, quote.source))
+            change = "" if quote.change_pct is None else replies.text("market.day_change", change=f"{quote.change_pct:+.2f}%")
+            lines.append(replies.text("market.closed_at", name=name, ticker=ticker, price=number(quote.price),
+                                      day=day(quote.as_of), change=change) + " " + as_of_note(quote.as_of, quote.source))
             if request.period is not None:
                 lines.append(period_line(ticker, request.period))
-        if request.unknown:
-            lines.append(f"I have no data for {', '.join(request.unknown)}.")
-        lines.append(NOT_ADVICE)
+        lines += no_data_line(request)
+        lines.append(not_advice())
         dispatcher.utter_message(text="\n".join(lines))
+        return request.context_events(tickers)
 
 
 def indicator_line(analysis: TickerAnalysis, indicators: Sequence[str]) -> Optional[str]:
     values = [f"{label} {number(getattr(analysis.indicators, field))}"
               for key, (label, field) in INDICATOR_FIELDS.items() if key in indicators]
-    return f"{analysis.ticker} on {analysis.as_of}: " + ", ".join(values) + "." if values else None
+    return replies.text("market.indicators", ticker=analysis.ticker, as_of=analysis.as_of,
+                        values=", ".join(values)) if values else None
 
 
 class ActionStockAnalysis(MarketAction):
     def name(self) -> Text:
         return "action_stock_analysis"
 
-    def answer(self, dispatcher: CollectingDispatcher, request: MarketRequest) -> None:
+    def respond(self, dispatcher: CollectingDispatcher, request: MarketRequest) -> List[EventType]:
         if not request.tickers:
-            self.ask_for_ticker(dispatcher, request, "should I analyse")
-            return
+            self.ask_for_ticker(dispatcher, request, replies.text("market.what.analysis"))
+            return []
         analyst = market_analyst()
         overlays = tuple(i for i in request.indicators if i in charts.OVERLAYS + charts.PANELS)
         chart_indicators_ = overlays or charts.DEFAULT_INDICATORS
-        for ticker in request.tickers[:3]:
+        tickers = request.tickers[:3]
+        for ticker in tickers:
             analysis = analyst.analyze(ticker)
             days = charts.DEFAULT_DAYS if request.period is None else request.period.lookback_days(analysis.as_of)
             lines = [charts.text_summary(analysis)]
@@ -219,121 +273,156 @@ class ActionStockAnalysis(MarketAction):
             publish_chart(dispatcher, request,
                           f"analysis:{analyst.provider.name}:{ticker}:{analysis.as_of}:{chart_indicators_}:{days}",
                           ticker, lambda: analyst.chart(ticker, chart_indicators_, days))
-        if request.unknown:
-            dispatcher.utter_message(text=f"I have no data for {', '.join(request.unknown)}.")
-        dispatcher.utter_message(text=NOT_ADVICE)
+        for line in no_data_line(request):
+            dispatcher.utter_message(text=line)
+        dispatcher.utter_message(text=not_advice())
+        return request.context_events(tickers)
 
 
 class ActionStockCompare(MarketAction):
     def name(self) -> Text:
         return "action_stock_compare"
 
-    def answer(self, dispatcher: CollectingDispatcher, request: MarketRequest) -> None:
-        if not request.tickers or (request.unknown and len(request.tickers) < 2):
-            self.ask_for_ticker(dispatcher, request, "should I compare (name two or more)")
-            return
+    def respond(self, dispatcher: CollectingDispatcher, request: MarketRequest) -> List[EventType]:
+        tickers = list(request.named)
+        if len(tickers) < 2 and request.context_tickers and (request.refers_back() or not tickers):
+            # "compare them", "how does it compare with IBM": what was discussed, plus what is named now
+            tickers = list(dict.fromkeys(request.context_tickers + tickers))
+        if not tickers or (request.unknown and len(tickers) < 2):
+            self.ask_for_ticker(dispatcher, request, replies.text("market.what.compare"))
+            return []
         analyst = market_analyst()
-        tickers = list(request.tickers)
         intro = ""
         if len(tickers) == 1:
             if tickers[0] == analyst.benchmark:
-                self.ask_for_ticker(dispatcher, request, f"should I compare with {tickers[0]}")
-                return
+                self.ask_for_ticker(dispatcher, request, replies.text("market.what.compare_with", ticker=tickers[0]))
+                return []
             tickers.append(analyst.benchmark)
-            intro = f"You named one ticker, so I compare it with the benchmark {analyst.benchmark}.\n"
+            intro = replies.text("market.compare_with_benchmark", benchmark=analyst.benchmark) + "\n"
         lookback = 365
         if request.period is not None:
             lookback = request.period.lookback_days(min(analyst.history(t).as_of for t in tickers))
         comparison = analyst.compare(tickers, lookback_days=lookback)
-        lines = [f"{intro}From {day(comparison.start)} to {day(comparison.end)} "
-                 f"({comparison.observations} trading days on which all of them traded):"]
+        lines = [intro + replies.text("market.compare_heading", start=day(comparison.start), end=day(comparison.end),
+                                      days=comparison.observations)]
         for row in comparison.rows:
             a = row.analysis
             vol = "n/a" if row.window_volatility is None else f"{row.window_volatility * 100:.1f}%"
-            lines.append(f"• {a.name} ({a.ticker}): return {pct(row.window_return)}, volatility {vol}, "
-                         f"max drawdown {pct(row.window_max_drawdown.depth)}; trend on {a.as_of}: {a.trend.label}.")
-        lines.append(f"Best: {comparison.best}; worst: {comparison.worst}.")
+            lines.append(replies.text("market.compare_line", name=a.name, ticker=a.ticker,
+                                      change=pct(row.window_return), volatility=vol,
+                                      drawdown=pct(row.window_max_drawdown.depth), as_of=a.as_of,
+                                      trend=a.trend.label))
+        lines.append(replies.text("market.best_worst", best=comparison.best, worst=comparison.worst))
         pairs = [f"{comparison.tickers[i]}/{comparison.tickers[j]} {number(comparison.correlations[i][j])}"
                  for i in range(len(comparison.tickers)) for j in range(i + 1, len(comparison.tickers))]
-        lines.append("Correlation of daily returns: " + ", ".join(pairs) + ".")
+        lines.append(replies.text("market.correlation", pairs=", ".join(pairs)))
         lines.append(as_of_note(comparison.end, comparison.rows[0].analysis.source))
-        if request.unknown:
-            lines.append(f"I have no data for {', '.join(request.unknown)}.")
+        lines += no_data_line(request)
         dispatcher.utter_message(text="\n".join(lines))
         publish_chart(dispatcher, request,
                       f"compare:{analyst.provider.name}:{','.join(comparison.tickers)}:{comparison.start}:{comparison.end}",
                       "-".join(comparison.tickers),
                       lambda: charts.render_comparison_chart([analyst.history(t) for t in comparison.tickers],
                                                              comparison.start, comparison.end))
-        dispatcher.utter_message(text=NOT_ADVICE)
+        dispatcher.utter_message(text=not_advice())
+        return request.context_events(comparison.tickers)
+
+
+CHANGE_NOTES = {"weights": "market.portfolio.what_if_weights", "equal": "market.portfolio.what_if_equal",
+                "added": "market.portfolio.what_if_added", "removed": "market.portfolio.what_if_removed",
+                "replaced": "market.portfolio.what_if_replaced"}
+
+
+def portfolio_holdings(request: MarketRequest) -> tuple[list[Holding], str, str]:
+    """(holdings, note, problem): the portfolio the message names, or the last one changed as it asks
+    ("make it 70/30", "add IBM", "swap MSFT for IBM"), or the last one as it was ("over 5 years?")."""
+    holdings, problem = request.resolver.holdings(request.text)
+    previous, _ = request.resolver.holdings(request.portfolio) if request.portfolio else ([], "")
+    if previous:
+        change = revise_portfolio(request.resolver, previous, request.text)
+        if change.change and (len(holdings) < 2 or change.change in ("added", "removed", "replaced")):
+            if change.problem:
+                return [], "", change.problem
+            return list(change.holdings), replies.text(CHANGE_NOTES[change.change]), ""
+        if not holdings and not problem and not request.named:
+            return previous, "", ""
+    if problem:
+        return [], "", problem
+    if not holdings and request.tickers:
+        holdings, _ = request.resolver.holdings(" ".join(request.tickers))
+    return holdings, "", ""
 
 
 class ActionPortfolioRisk(MarketAction):
     def name(self) -> Text:
         return "action_portfolio_risk"
 
-    def answer(self, dispatcher: CollectingDispatcher, request: MarketRequest) -> None:
+    def respond(self, dispatcher: CollectingDispatcher, request: MarketRequest) -> List[EventType]:
         if request.unknown:
-            dispatcher.utter_message(text=f"I don't have market data for {', '.join(request.unknown)}, so I can't "
-                                          f"assess that portfolio. I cover: {request.resolver.covered()}.")
-            return
-        holdings, problem = request.resolver.holdings(request.text)
+            dispatcher.utter_message(text=replies.text("market.portfolio.not_covered", names=", ".join(request.unknown),
+                                                       covered=request.resolver.covered()))
+            return []
+        holdings, note, problem = portfolio_holdings(request)
         if problem:
             dispatcher.utter_message(text=problem)
-            return
-        if not holdings and request.tickers:
-            holdings, _ = request.resolver.holdings(" ".join(request.tickers))
+            return []
         if not holdings:
-            self.ask_for_ticker(dispatcher, request, "are in your portfolio (e.g. “40% AAPL, 60% MSFT”)")
-            return
+            self.ask_for_ticker(dispatcher, request, replies.text("market.what.portfolio"))
+            return []
         analyst = market_analyst()
         lookback = 365
         if request.period is not None:
             lookback = request.period.lookback_days(min(analyst.history(h.ticker).as_of for h in holdings))
         risk = analyst.portfolio(holdings, settings.get_float("MARKET_RISK_FREE_RATE"), lookback_days=lookback)
         weights = ", ".join(f"{h.ticker} {h.weight * 100:.0f}%" for h in risk.holdings)
-        equal = " (equal weights)" if all(h.weight == 1.0 for h in holdings) and len(holdings) > 1 else ""
-        var_amount = "" if risk.var_95_amount is None else \
-            f" (about {number(risk.var_95_amount, 0)} of the {number(sum(h.amount or 0 for h in holdings), 0)} held)"
+        equal = replies.text("market.portfolio.equal") if all(h.weight == 1.0 for h in holdings) and len(holdings) > 1 else ""
+        var_amount = "" if risk.var_95_amount is None else replies.text(
+            "market.portfolio.var_amount", amount=number(risk.var_95_amount, 0),
+            held=number(sum(h.amount or 0 for h in holdings), 0))
         vol = "n/a" if risk.volatility is None else f"{risk.volatility * 100:.1f}%"
-        lines = [
-            f"Portfolio {weights}{equal}, held from {day(risk.start)} to {day(risk.as_of)} "
-            f"({risk.observations} daily returns):",
-            f"• Return {pct(risk.total_return)} (annualised {pct(risk.annualised_return)}), volatility {vol} a year.",
-            f"• 95% one-day value at risk: {risk.var_95 * 100:.2f}%{var_amount}: on 19 days out of 20 "
-            "the loss was smaller.",
-            f"• Sharpe ratio {number(risk.sharpe)} (risk-free rate {risk.risk_free_rate * 100:.1f}%), "
-            f"max drawdown {pct(risk.max_drawdown.depth)}.",
+        lines = ([note] if note else []) + [
+            replies.text("market.portfolio.heading", weights=weights, equal=equal, start=day(risk.start),
+                         end=day(risk.as_of), days=risk.observations),
+            replies.text("market.portfolio.return", change=pct(risk.total_return),
+                         annualised=pct(risk.annualised_return), volatility=vol),
+            replies.text("market.portfolio.var", var=f"{risk.var_95 * 100:.2f}%", amount=var_amount),
+            replies.text("market.portfolio.sharpe", sharpe=number(risk.sharpe),
+                         risk_free=f"{risk.risk_free_rate * 100:.1f}%", drawdown=pct(risk.max_drawdown.depth)),
         ]
         if len(risk.holdings) > 1:
-            lines.append(f"• Average correlation {number(risk.average_correlation)}; effective number of "
-                         f"independent bets {number(risk.effective_number_of_bets, 1)} of {len(risk.holdings)}.")
+            lines.append(replies.text("market.portfolio.diversification", correlation=number(risk.average_correlation),
+                                      bets=number(risk.effective_number_of_bets, 1), count=len(risk.holdings)))
             contributions = ", ".join(f"{h.ticker} {pct(h.risk_contribution, 0)}" for h in risk.holdings)
-            lines.append(f"• Share of the risk: {contributions}.")
+            lines.append(replies.text("market.portfolio.risk_share", contributions=contributions))
         source = analyst.history(risk.holdings[0].ticker).source
         lines.append(as_of_note(risk.as_of, source))
-        lines.append(NOT_ADVICE)
+        lines.append(not_advice())
         dispatcher.utter_message(text="\n".join(lines))
+        return request.context_events([h.ticker for h in holdings]) + [SlotSet(PORTFOLIO, describe_holdings(holdings))]
 
 
 class ActionMarketOverview(MarketAction):
     def name(self) -> Text:
         return "action_market_overview"
 
-    def answer(self, dispatcher: CollectingDispatcher, request: MarketRequest) -> None:
+    def respond(self, dispatcher: CollectingDispatcher, request: MarketRequest) -> List[EventType]:
         analyst = market_analyst()
-        lines = ["Market overview (latest data I have for each):"]
+        lines = [replies.text("market.overview_heading")]
+        shown = []
         for ticker, name in analyst.tickers().items():
             try:
                 a = analyst.analyze(ticker)
             except MarketDataError:  # an outage on one series still leaves the others
                 continue
-            lines.append(f"• {name} ({ticker}): {number(a.last_close)} on {a.as_of}, day "
-                         f"{pct(None if a.change_pct is None else a.change_pct / 100, 2)}, "
-                         f"1M {pct(a.period_return('1M'))}, YTD {pct(a.period_return('YTD'))}; {a.trend.label}.")
-        if len(lines) == 1:
+            shown.append(ticker)
+            lines.append(replies.text("market.overview_line", name=name, ticker=ticker, close=number(a.last_close),
+                                      as_of=a.as_of,
+                                      day=pct(None if a.change_pct is None else a.change_pct / 100, 2),
+                                      month=pct(a.period_return("1M")), ytd=pct(a.period_return("YTD")),
+                                      trend=a.trend.label))
+        if not shown:
             raise ProviderUnavailable("no ticker answered")
-        lines.append("Dates differ because each series ends where my data for it ends. "
-                     "Ask about any of them for a full analysis.")
-        lines.append(NOT_ADVICE)
+        lines.append(replies.text("market.overview_footer"))
+        lines.append(not_advice())
         dispatcher.utter_message(text="\n".join(lines))
+        return [SlotSet(MARKET_TICKERS, None), SlotSet(MARKET_PERIOD, None)]

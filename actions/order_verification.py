@@ -4,7 +4,11 @@ Rules this module enforces (the dialogue cannot bypass them):
 - a verification detail counts only if the customer typed it, in plain text, in
   the message being validated: a typed ``/intent{"order_email": ...}`` command or
   a value left over from an earlier turn is refused;
-- "no such order" and "wrong email" get the same answer;
+- "no such order" and "wrong email" get the same answer (the number tried is kept for a
+  corrected email, whichever was wrong);
+- only an answer-like message is read as an answer (domain.yml maps free text for ``inform``
+  only), and a failed reading of one detail is not complained about when the message holds the
+  other ("oops, it's jane@…" while the number is asked);
 - failures are counted per conversation (the form ends after
   ``VERIFICATION_MAX_ATTEMPTS``) and rate-limited per order number and per
   conversation across processes, so sweeping order numbers gets nowhere.
@@ -12,6 +16,7 @@ Rules this module enforces (the dialogue cannot bypass them):
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -20,26 +25,24 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions import replies
 from actions.services import order_service, verification_limiter
 from assistant import settings
 from commerce.orders import normalize_email, parse_order_number
+from dialogue.context import CURRENT_ORDER, VERIFIED_CUSTOMER
+
+# Something in a message that is clearly an attempt at the other detail: then a failed reading
+# of this one is not worth a complaint ("oops, it's jane@example.com" while the number is asked).
+EMAIL_LIKE = re.compile(r"\S+@\S+")
+NUMBER_LIKE = re.compile(r"\d(?:[ -]?\d){4,}")
+# "my other order", "another one": not the order under discussion.
+ANOTHER_ORDER = re.compile(r"\b(?:other|another|different|second|else)\b", re.I)
 
 ORDER_NUMBER = "order_number"
 ORDER_EMAIL = "order_email"
-VERIFIED_CUSTOMER = "verified_customer_id"
 FAILURES = "verification_failures"
 VERIFICATION_SLOTS = (ORDER_NUMBER, ORDER_EMAIL)
-
-MISMATCH = (
-    "I couldn't match that order number with that email address. "
-    "Please check both and let's try again."
-)
-TYPE_PLAINLY = "For your security, please type your order number and email as a normal message."
-BAD_NUMBER = (
-    "That doesn't look like an order number. It's the 7-digit number in your "
-    "order confirmation email, for example 1004587."
-)
-BAD_EMAIL = "That doesn't look like an email address. Please type the email you used for the order."
+FORM = "order_verification_form"
 
 
 def failures(tracker: Tracker) -> int:
@@ -59,6 +62,22 @@ def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
+def number_of_this_request(tracker: Tracker) -> Optional[str]:
+    """The order number given for the request the form is serving: in this message, or since the
+    message that started the form. A number left from an earlier request (answered or dropped) is
+    not it: "cancel it" then means the order under discussion."""
+    fresh = tracker.slots_to_validate().get(ORDER_NUMBER)
+    if fresh:
+        return str(fresh)
+    events = tracker.events
+    started = [i for i, e in enumerate(events) if e.get("event") == "active_loop" and e.get("name") == FORM]
+    if not started or tracker.active_loop.get("name") != FORM:
+        return None
+    request = max((i for i, e in enumerate(events[: started[-1]]) if e.get("event") == "user"), default=0)
+    given = [e.get("value") for e in events[request:] if e.get("event") == "slot" and e.get("name") == ORDER_NUMBER]
+    return str(given[-1]) if given and given[-1] else None
+
+
 def is_intent_command(text: str) -> bool:
     """`/intent{...}` typed by the customer: Rasa would turn its JSON into entities."""
     return text.lstrip().startswith("/")
@@ -75,16 +94,25 @@ class ValidateOrderVerificationForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[Text]:
-        """Ends the form early when verification is exhausted or already done."""
+        """Ends the form early when verification is exhausted or not needed.
+
+        A verified customer is not asked again for their own orders: listing and "like my last
+        order" need nothing; a status or cancellation needs only a number that is theirs, or the
+        order already under discussion. Someone else's order needs that order's email.
+        """
         if failures(tracker) >= max_attempts():
             return []
         customer = verified_customer(tracker)
-        if customer is not None:
-            if tracker.get_slot("order_goal") == "list":
-                return []
-            number = tracker.get_slot(ORDER_NUMBER)
-            if number and order_service().order_belongs_to(number, customer):
-                return []
+        if customer is None:
+            return domain_slots
+        goal = tracker.get_slot("order_goal")
+        if goal in ("list", "recommend_similar"):
+            return []
+        number = number_of_this_request(tracker)
+        if number is None and not ANOTHER_ORDER.search(latest_text(tracker)):
+            number = tracker.get_slot(CURRENT_ORDER)
+        if number and order_service().order_belongs_to(number, customer):
+            return []
         return domain_slots
 
     async def get_validation_events(
@@ -101,7 +129,7 @@ class ValidateOrderVerificationForm(FormValidationAction):
         ]
         if refused:
             if is_intent_command(text):
-                dispatcher.utter_message(text=TYPE_PLAINLY)
+                dispatcher.utter_message(text=replies.text("verify.type_plainly"))
             tracker.slots.update({slot: None for slot in refused})
             return [SlotSet(slot, None) for slot in refused]
 
@@ -112,16 +140,16 @@ class ValidateOrderVerificationForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         number = parse_order_number(str(value))
-        if number is None:
-            dispatcher.utter_message(text=BAD_NUMBER)
+        if number is None and not EMAIL_LIKE.search(latest_text(tracker)):
+            dispatcher.utter_message(text=replies.text("verify.bad_number"))
         return {ORDER_NUMBER: number}
 
     def validate_order_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         email = normalize_email(str(value))
-        if email is None:
-            dispatcher.utter_message(text=BAD_EMAIL)
+        if email is None and not NUMBER_LIKE.search(latest_text(tracker)):
+            dispatcher.utter_message(text=replies.text("verify.bad_email"))
         return {ORDER_EMAIL: email}
 
     def _verify(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -147,8 +175,10 @@ class ValidateOrderVerificationForm(FormValidationAction):
             limiter.record(subject)
         limited = any(limiter.exhausted(subject) for subject in subjects)
         count = max_attempts() if limited else failures(tracker) + 1
-        result = {ORDER_NUMBER: None, ORDER_EMAIL: None, FAILURES: float(count)}
+        # The number tried is kept, so "oops, it's jane@…" retries it with the corrected email and a
+        # new number replaces it; the answer is the same whichever of the two was wrong.
+        result = {ORDER_NUMBER: None if limited else number, ORDER_EMAIL: None, FAILURES: float(count)}
         tracker.slots.update(result)
         if count < max_attempts():
-            dispatcher.utter_message(text=MISMATCH)
+            dispatcher.utter_message(text=replies.text("verify.mismatch"))
         return [SlotSet(k, v) for k, v in result.items()]

@@ -12,21 +12,27 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import replies
 from actions.order_status import money
 from actions.services import recommendation_service
+from actions.skill import SkillAction
+from commerce.product_questions import Answer as ProductAnswer
+from commerce.product_questions import Asked, Row, answer_question, read_question
 from commerce.recommendations import RecommendationList, Subject
+from dialogue.context import CHEAPER, COLOUR_NAME, ELLIPSIS_START, INSTEAD, PRICIER, REC_CATEGORY, REC_MAX_PRICE, REC_SHOWN
 
 log = logging.getLogger(__name__)
 
 MAX_ITEMS = 5
 CURRENCY = "USD"
-UNAVAILABLE = "Sorry, I can't suggest products right now. Please try again in a little while."
 
 # Words customers use for each catalog category (the catalog's own names map to themselves).
 CATEGORY_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -133,14 +139,71 @@ def feedback_payload(sku: str, feedback: str) -> str:
 
 
 def _nothing_found(result: RecommendationList, category: Optional[str], max_price: Optional[Decimal]) -> str:
-    what = category or "products"
-    limit = f" at or under {money(max_price, CURRENCY)}" if max_price is not None else ""
-    text = f"Sorry, I couldn't find {what}{limit} to suggest."
+    what = category or replies.text("recs.products")
+    limit = replies.text("recs.at_or_under", price=money(max_price, CURRENCY)) if max_price is not None else ""
+    text = replies.text("recs.nothing_found", what=what, limit=limit)
     if result.price_range is not None:
         low, high = result.price_range
-        text += f" Our {what} cost from {money(low, CURRENCY)} to {money(high, CURRENCY)}."
+        text += " " + replies.text("recs.price_range", what=what, low=money(low, CURRENCY), high=money(high, CURRENCY))
     others = [name for name in result.categories if name != category]
-    return text + " We also have: " + ", ".join(others) + "."
+    return text + " " + replies.text("recs.also_have", categories=", ".join(others))
+
+
+@dataclass(frozen=True)
+class Wish:
+    """The filters of a recommendation request, completed from the last list when it refines it."""
+
+    category: Optional[str] = None
+    max_price: Optional[Decimal] = None
+    min_price: Optional[Decimal] = None
+    colour: Optional[str] = None
+    exclude: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def median(values: List[Decimal]) -> Decimal:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def wish_of(tracker: Tracker) -> Wish:
+    """What the latest message asks for; a refinement ("cheaper ones", "tablets instead", "only in
+    black", "something else") keeps the last list's other filters (a new category drops the old
+    price limit)."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    raw_category = latest_entity(tracker, "product_category")
+    category = parse_category(raw_category) if raw_category is not None else category_in_text(text)
+    raw_price = latest_entity(tracker, "max_price")
+    max_price = parse_price(raw_price) if raw_price is not None else price_in_text(text)
+    notes: list[str] = []
+    if raw_category is not None and category is None:
+        notes.append(replies.text("recs.no_such_category", category=raw_category[:MAX_ENTITY_CHARS]))
+    if raw_price is not None and max_price is None:
+        notes.append(replies.text("recs.price_unreadable"))
+    shown = [str(s) for s in tracker.get_slot(REC_SHOWN) or []]
+    colour_match = COLOUR_NAME.search(text)
+    cheaper, pricier, other = CHEAPER.search(text), PRICIER.search(text), INSTEAD.search(text)
+    refining = bool(shown) and bool(cheaper or pricier or other or colour_match or ELLIPSIS_START.search(text)
+                                   or (category is None and max_price is not None))
+    if not refining:
+        return Wish(category, max_price, notes=tuple(notes))
+    last_category = tracker.get_slot(REC_CATEGORY)
+    last_max = tracker.get_slot(REC_MAX_PRICE)
+    if category is None:
+        category = last_category
+        if max_price is None and last_max is not None:
+            max_price = Decimal(str(last_max))
+    min_price: Optional[Decimal] = None
+    if cheaper or pricier:
+        prices = [p.price for p in recommendation_service().product_details(shown)]
+        if prices and cheaper:
+            cap = median(prices) - Decimal("0.01")
+            max_price = cap if max_price is None else min(max_price, cap)
+        elif prices:
+            min_price, max_price = median(prices), None
+    colour = colour_match.group(0).lower().replace("gray", "grey") if colour_match else None
+    exclude = tuple(shown) if other and category == last_category and not colour else ()
+    return Wish(category, max_price, min_price, colour, exclude, tuple(notes))
 
 
 def show(
@@ -148,105 +211,151 @@ def show(
     tracker: Tracker,
     like_last_order: bool = False,
     note: str = "",
-) -> None:
-    """Recommend for the latest message's filters and send the list with its buttons."""
-    text = (tracker.latest_message or {}).get("text") or ""
-    raw_category = latest_entity(tracker, "product_category")
-    category = parse_category(raw_category) if raw_category is not None else category_in_text(text)
-    raw_price = latest_entity(tracker, "max_price")
-    max_price = parse_price(raw_price) if raw_price is not None else price_in_text(text)
-    notes = [note] if note else []
-    if raw_category is not None and category is None:
-        notes.append(f"We don't have a “{raw_category[:MAX_ENTITY_CHARS]}” category, so here is a bit of everything.")
-    if raw_price is not None and max_price is None:
-        notes.append("I couldn't read that price, so I didn't limit it.")
+) -> List[EventType]:
+    """Recommend for the latest message's filters, send the list with its buttons, remember it."""
+    wish = wish_of(tracker)
+    notes = ([note] if note else []) + list(wish.notes)
     try:
         result = recommendation_service().recommend(
-            subject_of(tracker), category=category, max_price=max_price, k=MAX_ITEMS,
-            like_last_order=like_last_order,
+            subject_of(tracker), category=wish.category, max_price=wish.max_price, k=MAX_ITEMS,
+            like_last_order=like_last_order, min_price=wish.min_price, colour=wish.colour, exclude=wish.exclude,
         )
     except (FileNotFoundError, ValueError) as error:
         log.warning("recommendations unavailable: %s", error)
-        dispatcher.utter_message(text=UNAVAILABLE)
-        return
+        dispatcher.utter_message(text=replies.text("recs.unavailable"))
+        return []
+    remembered = [SlotSet(REC_CATEGORY, wish.category),
+                  SlotSet(REC_MAX_PRICE, float(wish.max_price) if wish.max_price is not None else None)]
     if not result.items:
-        dispatcher.utter_message(text=" ".join(notes + [_nothing_found(result, category, max_price)]))
-        return
+        if wish.colour:
+            notes.append(replies.text("recs.no_colour", colour=wish.colour, what=wish.category or
+                                      replies.text("recs.products")))
+        elif wish.min_price is not None:
+            notes.append(replies.text("recs.none_pricier", what=wish.category or replies.text("recs.products")))
+        dispatcher.utter_message(text=" ".join(notes + [_nothing_found(result, wish.category, wish.max_price)]))
+        return remembered
     if result.based_on:
-        notes.append("Based on your last order (" + ", ".join(result.based_on) + "):")
+        notes.append(replies.text("recs.based_on", names=", ".join(result.based_on)))
     elif like_last_order and not note:
-        notes.append("I found no earlier order of yours to go by, so here are popular picks:")
+        notes.append(replies.text("recs.no_earlier_order"))
     elif result.personalised:
-        notes.append("Picked for you:")
+        notes.append(replies.text("recs.picked_for_you"))
     else:
-        notes.append("Here are some popular picks" + (f" in {category}" if category else "") + ":")
+        where = replies.text("recs.in_category", category=wish.category) if wish.category else ""
+        notes.append(replies.text("recs.popular", where=where))
     if result.out_of_stock_only:
-        notes.append("(Everything that matches is out of stock right now.)")
+        notes.append(replies.text("recs.out_of_stock_only"))
     dispatcher.utter_message(text=" ".join(notes))
     for position, item in enumerate(result.items, start=1):
         product = item.product
-        stock = "" if product.stock > 0 else " (out of stock)"
+        stock = "" if product.stock > 0 else replies.text("recs.out_of_stock")
         dispatcher.utter_message(
-            text=f"{position}. {product.name} — {money(product.price, CURRENCY)}{stock} — {item.reason}",
+            text=replies.text("recs.line", position=position, name=product.name,
+                              price=money(product.price, CURRENCY), stock=stock, reason=item.reason),
             buttons=[
                 {"title": "👍", "payload": feedback_payload(product.sku, "up")},
                 {"title": "👎", "payload": feedback_payload(product.sku, "down")},
             ],
         )
+    return remembered + [SlotSet(REC_SHOWN, [item.product.sku for item in result.items])]
 
 
-class ActionRecommend(Action):
+class ActionRecommend(SkillAction):
     """Up to five products with a reason each: personal when verified, popular otherwise."""
+
+    unavailable_reply = "recs.unavailable"
 
     def name(self) -> Text:
         return "action_recommend"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        show(dispatcher, tracker)
-        return []
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        return show(dispatcher, tracker)
 
 
-class ActionRecommendSimilar(Action):
+class ActionRecommendSimilar(SkillAction):
     """Products like the verified customer's latest order; general picks when nobody is verified."""
+
+    unavailable_reply = "recs.unavailable"
 
     def name(self) -> Text:
         return "action_recommend_similar"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         if subject_of(tracker).customer_id is None:
-            show(dispatcher, tracker, note="I couldn't look up your orders, so these are general suggestions.")
-        else:
-            show(dispatcher, tracker, like_last_order=True)
-        return []
+            return show(dispatcher, tracker, note=replies.text("recs.general_suggestions"))
+        return show(dispatcher, tracker, like_last_order=True)
 
 
-class ActionRecommendationFeedback(Action):
+class ActionRecommendationFeedback(SkillAction):
     """Records 👍/👎 on a recommended product; the next list reflects it at once."""
+
+    unavailable_reply = "recs.unavailable"
 
     def name(self) -> Text:
         return "action_recommendation_feedback"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         feedback = parse_feedback(latest_entity(tracker, "feedback"))
         if feedback is None:
-            dispatcher.utter_message(text="Sorry, I didn't catch whether you liked that suggestion. "
-                                          "Please use the 👍 or 👎 button under it.")
+            dispatcher.utter_message(text=replies.text("recs.feedback_unclear"))
             return []
         product = recommendation_service().record_feedback(
             subject_of(tracker), latest_entity(tracker, "product_sku"), feedback
         )
         if product is None:
-            dispatcher.utter_message(text="Sorry, I couldn't find that product, so I couldn't note your feedback. "
-                                          "Ask me for recommendations to get a fresh list.")
-        elif feedback == "up":
-            dispatcher.utter_message(text=f"Thanks! I'll suggest more like {product.name}.")
+            dispatcher.utter_message(text=replies.text("recs.feedback_unknown_product"))
         else:
-            dispatcher.utter_message(text=f"Got it: I won't suggest {product.name} again, "
-                                          "and I'll show fewer like it.")
+            dispatcher.utter_message(text=replies.text(f"recs.feedback_{feedback}", name=product.name))
         return []
+
+
+class ActionProductDetails(SkillAction):
+    """Answers a question about the products just recommended (``rec_shown``), from the catalogue."""
+
+    unavailable_reply = "recs.unavailable"
+
+    def name(self) -> Text:
+        return "action_product_details"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        shown = [str(s) for s in tracker.get_slot(REC_SHOWN) or []]
+        products = recommendation_service().product_details(shown)
+        if not products:
+            dispatcher.utter_message(text=replies.text("recs.details_nothing_shown"))
+            return []
+        text = (tracker.latest_message or {}).get("text") or ""
+        found = answer_question(read_question(text, len(products)), products)
+        dispatcher.utter_message(text="\n".join(describe_answer(found)))
+        return []
+
+
+def product_line(row: Row) -> str:
+    stock = replies.text("recs.in_stock" if row.product.stock > 0 else "recs.sold_out")
+    return replies.text("recs.detail_line", position=row.position, name=row.product.name, brand=row.product.brand,
+                        price=money(row.product.price, CURRENCY), stock=stock, description=row.product.description)
+
+
+def describe_answer(found: ProductAnswer) -> List[str]:
+    """The lines that tell *found* (the reply catalogue's wording)."""
+    asked = found.asked
+    if asked in (Asked.BATTERY, Asked.WEIGHT):
+        what = replies.text(f"recs.measure.{asked.value}")
+        if found.best is None:
+            return [replies.text("recs.not_stated", what=what)]
+        best = found.best
+        lines = [replies.text("recs.best_stated", position=best.position, name=best.product.name, stated=best.stated)]
+        others = [replies.text("recs.other_stated", position=row.position, name=row.product.name,
+                               stated=row.stated or replies.text("recs.stated_nothing"))
+                  for row in found.rows if row.position != best.position]
+        if others:
+            lines.append(replies.text("recs.others", others="; ".join(others)))
+        return lines
+    if asked in (Asked.CHEAPEST, Asked.PRICIEST) and found.best is not None:
+        return [replies.text(f"recs.{asked.value}", position=found.best.position, name=found.best.product.name,
+                             price=money(found.best.product.price, CURRENCY))]
+    if asked is Asked.STOCK:
+        return [replies.text("recs.stock_line", position=row.position, name=row.product.name,
+                             stock=replies.text("recs.in_stock" if row.product.stock > 0 else "recs.sold_out"))
+                for row in found.rows]
+    lead = [] if found.found else [replies.text("recs.feature_not_found")]
+    return lead + [product_line(row) for row in found.rows]

@@ -68,16 +68,19 @@ def faq_retriever() -> FaqRetriever:
 
 @functools.cache
 def faq_thresholds() -> Thresholds:
-    """The thresholds calibrated for the model in use, unless overridden by the settings."""
+    """The thresholds calibrated for the model and scoring in use, unless overridden by the
+    settings (both overridden: no margin, the answer threshold alone decides)."""
     from retrieval.calibration import load_thresholds
 
     answer, suggest = settings.get("FAQ_ANSWER_THRESHOLD"), settings.get("FAQ_SUGGEST_THRESHOLD")
     if answer and suggest:
         return Thresholds(answer=float(answer), suggest=float(suggest))
-    calibrated = load_thresholds(settings.get("FAQ_KB_DIR"), faq_retriever().encoder.name)
+    retriever = faq_retriever()
+    calibrated = load_thresholds(settings.get("FAQ_KB_DIR"), retriever.encoder.name, retriever.scoring)
     return Thresholds(
         answer=float(answer) if answer else calibrated.answer,
         suggest=float(suggest) if suggest else calibrated.suggest,
+        margin=calibrated.margin,
     )
 
 
@@ -140,6 +143,13 @@ def support_router() -> Optional[RoutingModel]:
     except (FileNotFoundError, ValueError) as error:
         log.warning("ticket routing model not loaded (%s): run `python -m support.train`", error)
         return None
+
+
+def reset() -> None:
+    """Forget every object built here, so the next call builds it from the current settings (tests)."""
+    for value in list(globals().values()):
+        if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", None) == __name__:
+            value.cache_clear()
 
 
 def warm_up() -> None:

@@ -32,6 +32,7 @@ from sanic.response import HTTPResponse
 
 from assistant import settings
 from assistant.kv import KeyValueStore, store_for
+from channels.compound import splitting
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +149,7 @@ class ValidatedRestInput(RestInput):
         return OutboxOutput(self.outbox)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = splitting(on_new_message)  # several requests in one message: each served
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @webhook.route("/", methods=["GET"])

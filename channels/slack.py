@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.rest import pseudonym, refusal
 from channels.state import ChannelState
+from channels.compound import splitting
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class SlackChannel(SlackInput):
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = splitting(on_new_message)  # several requests in one message: each served
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @webhook.route("/", methods=["GET"])

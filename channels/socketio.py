@@ -21,6 +21,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from channels.rest import MAX_SENDER_CHARS, pseudonym, refusal
+from channels.compound import splitting
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class PollingSocketIOInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = splitting(on_new_message)  # several requests in one message: each served
         webhook = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None

@@ -32,6 +32,7 @@ from twilio.request_validator import RequestValidator
 
 from channels.rest import pseudonym, refusal
 from channels.state import ChannelState
+from channels.compound import splitting
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ class WhatsAppInput(InputChannel):
         return WhatsAppOutput(self.account_sid, self.auth_token, self.whatsapp_number, self.api_base_url, self.state)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = splitting(on_new_message)  # several requests in one message: each served
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @webhook.route("/", methods=["GET"])

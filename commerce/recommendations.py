@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -122,6 +122,19 @@ class ProductInfo:
 
 
 @dataclass(frozen=True)
+class ProductDetail:
+    """What a customer may ask about a product: its facts and its description."""
+
+    sku: str
+    name: str
+    brand: str
+    category: str
+    price: Decimal
+    stock: int
+    description: str
+
+
+@dataclass(frozen=True)
 class Recommended:
     product: ProductInfo
     reason: str
@@ -204,8 +217,16 @@ class RecommendationService:
         max_price: Optional[Decimal] = None,
         k: int = 5,
         like_last_order: bool = False,
+        min_price: Optional[Decimal] = None,
+        colour: Optional[str] = None,
+        exclude: Sequence[str] = (),
     ) -> RecommendationList:
-        """Up to *k* products for *subject*; *like_last_order* centres them on its latest order."""
+        """Up to *k* products for *subject*; *like_last_order* centres them on its latest order.
+
+        Filters: *category*, a price band (*min_price* < price <= *max_price*), a *colour* word in the
+        product name ("black" matches "Midnight Black"), and SKUs to leave out (*exclude*: "show me
+        others").
+        """
         ranker = self._ranker()
         variant = self.variant(subject)
         with self._sessions() as session:
@@ -236,6 +257,14 @@ class RecommendationService:
                 wanted &= np.array([p is not None and p.category in focus_categories for p in live])
             if max_price is not None:
                 wanted &= np.array([p is not None and p.price <= max_price for p in live])
+            if min_price is not None:
+                wanted &= np.array([p is not None and p.price > min_price for p in live])
+            if colour:
+                word = re.compile(rf"\b{re.escape(colour)}\b", re.I)
+                wanted &= np.array([p is not None and bool(word.search(p.name)) for p in live])
+            if exclude:
+                left_out = ranker.items.index.indices(list(exclude))
+                wanted[left_out[left_out >= 0]] = False
             bought = ranker.items.index.indices([sku for sku, _, _ in purchases])
             wanted[bought[bought >= 0]] = False
             in_stock = np.array([p is not None and p.stock > 0 for p in live])
@@ -303,6 +332,19 @@ class RecommendationService:
         if rank <= POPULAR_RANKS_NAMED:
             return f"#{rank} most popular in {product.category}"
         return f"{count:.0f} customers bought or looked at it" if count else f"new in {product.category}"
+
+    def product_details(self, skus: Sequence[str]) -> list[ProductDetail]:
+        """The products with these SKUs, in the order given; unknown SKUs are left out."""
+        wanted = [sku for sku in (parse_sku(s) for s in skus) if sku is not None]
+        if not wanted:
+            return []
+        with self._sessions() as session:
+            rows = session.execute(
+                select(Product.sku, Product.name, Product.brand, Product.category, Product.price, Product.stock,
+                       Product.description).where(Product.sku.in_(wanted))
+            ).all()
+        found = {row.sku: ProductDetail(*row) for row in rows}
+        return [found[sku] for sku in wanted if sku in found]
 
     # -- feedback ------------------------------------------------------------------------------
     def record_feedback(self, subject: Subject, sku_text: Optional[str], feedback: str) -> Optional[ProductInfo]:

@@ -26,7 +26,10 @@ NASDAQ DOW AND OR THE IN ON OF TO FOR BY IS IT MY ME WE HI HELLO HEY WHAT HOW WH
 # "how much is tesla stock", "share price for amazon": the word naming a company the NLU did not know.
 NAMED_COMPANY = re.compile(
     r"\b(?:of|for|about|on|in|is|does|did)\s+(?P<after>[A-Za-z][\w.&-]*)(?=\s*(?:[?!.,]|$|\s+(?:stock|shares?|doing|trading)\b))"
-    r"|\b(?P<before>[A-Za-z][\w.&-]*)(?:'s)?\s+(?:stock|stocks|shares?|share price|price|quote)\b", re.I)
+    r"|\b(?P<before>[A-Za-z][\w.&-]*)(?:'s)?\s+(?:stock|stocks|shares?|share price|price|quote)\b"
+    # a follow-up naming only a company: "and Oracle?", "what about tesla"
+    r"|^\s*(?:ok(?:ay)?,?\s+)?(?:and|what about|how about|same for|and what about|and for)\s+(?:the\s+)?"
+    r"(?P<ellipsis>[A-Za-z][\w.&-]*)(?:'s)?\s*[?!.]*\s*$", re.I)
 GENERIC_WORDS = frozenset("""
 compare compared versus which better best worst riskier safer more less equally stack vs
 stock stocks share shares price prices quote quotes market markets index indices portfolio company companies
@@ -116,6 +119,10 @@ class Resolver:
         return [Mention(self._forms.get(m.group(1)) or self._forms[m.group(1).lower()], m.start(1), m.end(1))
                 for m in self._pattern.finditer(text)]
 
+    def strip_mentions(self, text: str) -> str:
+        """*text* with every covered name or ticker blanked out."""
+        return self._pattern.sub(" ", text)
+
     def tickers(self, text: str, entity_values: Iterable[str] = ()) -> tuple[list[str], list[str]]:
         """Covered tickers in order of mention, and unknown ticker-looking words.
 
@@ -150,7 +157,7 @@ class Resolver:
                     unknown.append(word)
         if not found and not unknown:
             for match in NAMED_COMPANY.finditer(text):
-                word = (match["after"] or match["before"]).rstrip(".")
+                word = (match["after"] or match["before"] or match["ellipsis"]).rstrip(".")
                 if word.lower() not in ENGLISH_WORDS | GENERIC_WORDS and not word.isdigit():
                     unknown.append(word)
         distinct: dict[str, str] = {}
@@ -173,7 +180,7 @@ class Resolver:
             mentions = self.mentions(part)
             if not mentions:
                 continue
-            rest = self._pattern.sub(" ", part)
+            rest = self.strip_mentions(part)
             sizes = list(SIZE.finditer(rest))
             if len(mentions) > 1 or len(sizes) > 1:
                 if sizes:
@@ -272,3 +279,91 @@ def chart_indicators(text: str) -> tuple[str, ...]:
     for match in INDICATOR_PATTERN.finditer(text):
         found += INDICATOR_WORDS[match.group(1).lower()]
     return tuple(dict.fromkeys(found))
+
+
+# ---- what-ifs on a portfolio already analysed ("make it 70/30", "add IBM", "drop MSFT") ------------
+SPLIT = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d+)?\s*%?(?:\s*(?:/|:|-|–)\s*\d{1,3}(?:\.\d+)?\s*%?)+(?![\d.])")
+EQUAL = re.compile(r"\b(?:equal(?:ly)?[- ]?weight\w*|evenly|equal (?:split|parts|shares|amounts|weights?)|"
+                   r"half and half|fifty[- ]fifty|same weights?)\b", re.I)
+REMOVE = re.compile(r"\b(?:drop\w*|remov\w*|without|sell(?:ing)? (?:all|off)|take out|exclud\w*|get rid of|no)\b",
+                    re.I)
+REPLACE = re.compile(r"\b(?:swap\w*|replac\w*|switch\w*|instead of|in place of|rather than)\b", re.I)
+ADD = re.compile(r"\b(?:add\w*|includ\w*|with|plus|also|buy\w*|put)\b", re.I)
+
+
+@dataclass(frozen=True)
+class PortfolioChange:
+    """A what-if applied to a portfolio: the new holdings, what changed, or why it can't be done."""
+
+    holdings: tuple[Holding, ...]
+    change: str  # "weights", "equal", "added", "removed", "replaced", "" (nothing recognised)
+    problem: str = ""
+
+
+def weights_of(holdings: Sequence[Holding]) -> list[float]:
+    """Each holding's share of the whole (weights or amounts), summing to 1."""
+    sizes = [h.weight if h.weight is not None else (h.amount or 0.0) for h in holdings]
+    total = sum(sizes)
+    return [s / total if total else 1.0 / len(holdings) for s in sizes]
+
+
+def describe_holdings(holdings: Sequence[Holding]) -> str:
+    """Holdings as text :meth:`Resolver.holdings` reads back: "60% AAPL, 40% MSFT"."""
+    return ", ".join(f"{round(w * 100, 2):g}% {h.ticker}" for h, w in zip(holdings, weights_of(holdings)))
+
+
+def revise_portfolio(resolver: Resolver, current: Sequence[Holding], text: str) -> PortfolioChange:
+    """*current* changed as *text* asks, keeping the order of the holdings.
+
+    Recognised: a split ("70/30", "50-30-20"), equal weights, one holding's share ("70% in AAPL":
+    the others keep their proportions), removing, replacing and adding tickers (a new holding gets
+    an equal share, the others are scaled down).
+    """
+    holdings = list(current)
+    named = [m.ticker for m in resolver.mentions(text)]
+    split = SPLIT.search(text)
+    if split and not named:
+        parts = [float(p.strip().rstrip("%")) for p in re.split(r"/|:|-|–", split.group(0).replace("%", ""))]
+        if len(parts) != len(holdings):
+            tickers = ", ".join(h.ticker for h in holdings)
+            return PortfolioChange(tuple(holdings), "weights",
+                                   f"Your portfolio has {len(holdings)} holdings ({tickers}); give one weight for "
+                                   f"each, in that order, e.g. “{'/'.join(['50'] * len(holdings))}”.")
+        if any(p <= 0 for p in parts):
+            return PortfolioChange(tuple(holdings), "weights", "Holding sizes must be positive (long positions only).")
+        return PortfolioChange(tuple(Holding(h.ticker, weight=p) for h, p in zip(holdings, parts)), "weights")
+    if EQUAL.search(text):
+        return PortfolioChange(tuple(Holding(h.ticker, weight=1.0) for h in holdings), "equal")
+    held = {h.ticker for h in holdings}
+    if len(named) >= 2 and REPLACE.search(text):
+        match = REPLACE.search(text)
+        assert match is not None
+        before = [m.ticker for m in resolver.mentions(text[: match.start()])]
+        after = [m.ticker for m in resolver.mentions(text[match.end():])]
+        # "swap MSFT for IBM" / "replace MSFT with IBM": old first; "IBM instead of MSFT": new first.
+        old, new = (after[0], before[-1]) if match.group(0).lower() in ("instead of", "in place of", "rather than") \
+            and before and after else (named[0], named[1])
+        if old in held and new not in held:
+            return PortfolioChange(tuple(Holding(new, weight=w) if h.ticker == old else Holding(h.ticker, weight=w)
+                                         for h, w in zip(holdings, weights_of(holdings))), "replaced")
+    if named and REMOVE.search(text):
+        kept = [(h, w) for h, w in zip(holdings, weights_of(holdings)) if h.ticker not in named]
+        if not kept:
+            return PortfolioChange(tuple(holdings), "removed", "That would leave no holdings in the portfolio.")
+        if len(kept) < len(holdings):
+            return PortfolioChange(tuple(Holding(h.ticker, weight=w) for h, w in kept), "removed")
+    sized = SIZE.search(resolver.strip_mentions(text))
+    if len(named) == 1 and named[0] in held and sized and (sized.group("unit") or "").strip():
+        share = float(sized.group("number").replace(",", "")) / 100
+        if not 0 < share < 1:
+            return PortfolioChange(tuple(holdings), "weights", "A holding's share must be between 0% and 100%.")
+        rest = [(h, w) for h, w in zip(holdings, weights_of(holdings)) if h.ticker != named[0]]
+        scale = (1 - share) / sum(w for _, w in rest) if rest else 0.0
+        return PortfolioChange(tuple(Holding(h.ticker, weight=share if h.ticker == named[0] else w * scale)
+                                     for h, w in zip(holdings, weights_of(holdings))), "weights")
+    new = [t for t in dict.fromkeys(named) if t not in held]
+    if new and (ADD.search(text) or not REMOVE.search(text)):
+        count = len(holdings) + len(new)
+        scaled = [Holding(h.ticker, weight=w * len(holdings) / count) for h, w in zip(holdings, weights_of(holdings))]
+        return PortfolioChange(tuple(scaled + [Holding(t, weight=1 / count) for t in new]), "added")
+    return PortfolioChange(tuple(holdings), "")

@@ -18,15 +18,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services
 from actions.order_cancellation import ActionCancelOrder, ActionKeepOrder, ActionRequestCancellation
 from actions.order_status import ActionListRecentOrders, ActionOrderStatus
-from actions.order_verification import (
-    BAD_NUMBER,
-    MISMATCH,
-    TYPE_PLAINLY,
-    ValidateOrderVerificationForm,
-)
+from actions import replies
+from actions.order_verification import ValidateOrderVerificationForm
 from commerce.migrate import upgrade
 from commerce.seed import seed
 
+BAD_NUMBER = replies.text("verify.bad_number")
+MISMATCH = replies.text("verify.mismatch")
+TYPE_PLAINLY = replies.text("verify.type_plainly")
 DOMAIN = {"forms": {"order_verification_form": {"required_slots": ["order_number", "order_email"]}}}
 FORM = {"name": "order_verification_form"}
 
@@ -112,10 +111,30 @@ def test_wrong_email_and_unknown_order_get_the_same_answer(shop: str) -> None:
     unknown = {"order_number": "1999999" if order.number != "1999999" else "1000001"}
     no_order, said_unknown = validate(order.email, {"order_email": order.email}, slots=unknown)
     assert said_wrong == said_unknown == MISMATCH
-    for slots in (wrong_email, no_order):
-        assert slots["order_number"] is None and slots["order_email"] is None
+    for slots, tried in ((wrong_email, known), (no_order, unknown)):
+        # the number tried is kept for a corrected email, whichever of the two was wrong
+        assert slots["order_number"] == tried["order_number"] and slots["order_email"] is None
         assert slots["verification_failures"] == 1.0
         assert "verified_customer_id" not in slots
+
+
+def test_a_corrected_email_after_a_mismatch_verifies_the_kept_number(shop: str) -> None:
+    order = first(shop, "shipped")
+    failed, _ = validate("nope@example.net", {"order_email": "nope@example.net"}, slots={"order_number": order.number})
+    text = f"oops, it's {order.email}"
+    slots, messages = validate(text, {"order_email": order.email},
+                               slots={"order_number": failed["order_number"], "verification_failures": 1.0})
+    assert slots["verified_customer_id"] == str(order.customer_id)
+    assert messages == ""
+
+
+def test_a_failed_reading_is_not_complained_about_when_the_other_detail_is_there(shop: str) -> None:
+    """The form asks for the number; the customer corrects the email: no "doesn't look like a number"."""
+    order = first(shop, "shipped")
+    text = f"sorry, my email is {order.email}"
+    slots, messages = validate(text, {"order_number": text, "order_email": order.email})
+    assert slots["order_number"] is None and slots["order_email"] == order.email
+    assert messages == ""
 
 
 def test_typed_intent_command_does_not_fill_verification_slots(shop: str) -> None:
@@ -180,19 +199,28 @@ def test_verified_customer_skips_email_for_own_orders_only(shop: str) -> None:
     form = ValidateOrderVerificationForm()
     verified = {"verified_customer_id": str(mine.customer_id)}
 
-    def required(slots: dict) -> list[str]:
+    def required(slots: dict, new: Optional[dict] = None, text: str = "") -> list[str]:
         return asyncio.run(
-            form.required_slots(["order_number", "order_email"], CollectingDispatcher(), tracker("", slots=slots),
-                                DOMAIN)
+            form.required_slots(["order_number", "order_email"], CollectingDispatcher(),
+                                tracker(text, new_slots=new, slots=slots), DOMAIN)
         )
 
     assert required({**verified, "order_goal": "list"}) == []
-    assert required({**verified, "order_goal": "status", "order_number": own.number}) == []
-    assert required({**verified, "order_goal": "status", "order_number": theirs.number}) == [
+    assert required({**verified, "order_goal": "status"}, {"order_number": own.number}) == []
+    assert required({**verified, "order_goal": "status"}, {"order_number": theirs.number}) == [
         "order_number",
         "order_email",
     ]
     assert required({"order_goal": "list"}) == ["order_number", "order_email"]
+    # "cancel it": the order under discussion, if it is theirs
+    assert required({**verified, "order_goal": "cancel", "current_order": own.number}, text="cancel it") == []
+    assert required({**verified, "order_goal": "cancel", "current_order": theirs.number}, text="cancel it") == [
+        "order_number", "order_email"]
+    # "my other order" is not the one under discussion; a number left from an earlier request is not either
+    assert required({**verified, "order_goal": "status", "current_order": own.number},
+                    text="where is my other order") == ["order_number", "order_email"]
+    assert required({**verified, "order_goal": "status", "order_number": theirs.number, "current_order": own.number},
+                    text="when will it arrive") == []
 
 
 def test_status_answer_has_the_order_details_and_forgets_the_inputs(shop: str) -> None:
@@ -203,7 +231,18 @@ def test_status_answer_has_the_order_details_and_forgets_the_inputs(shop: str) -
     assert f"Order {order.number} is shipped." in answer
     assert order.tracking_number in answer
     assert "Expected delivery" in answer and "Latest update" in answer
-    assert slot_events(events) == {"order_number": None, "order_email": None}
+    assert slot_events(events) == {"order_number": None, "order_email": None, "current_order": order.number}
+
+
+def test_a_follow_up_on_the_order_under_discussion_answers_only_the_detail(shop: str) -> None:
+    order = first(shop, "shipped")
+    slots = {"verified_customer_id": str(order.customer_id), "current_order": order.number}
+    _, messages = run(ActionOrderStatus(), tracker("which carrier is it with?", slots=slots))
+    answer = said(messages)
+    assert order.tracking_number in answer and "Latest update" not in answer
+    _, messages = run(ActionOrderStatus(), tracker("and when will it get here?", slots=slots))
+    answer = said(messages)
+    assert "expected delivery is" in answer and order.tracking_number not in answer
 
 
 def test_status_of_another_customers_order_is_not_shown(shop: str) -> None:

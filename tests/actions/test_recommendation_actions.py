@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.recommendations import (
+    ActionProductDetails,
     ActionRecommend,
     ActionRecommendationFeedback,
     ActionRecommendSimilar,
@@ -28,6 +29,7 @@ from actions.recommendations import (
 )
 from commerce.db import make_engine
 from commerce.migrate import upgrade
+from commerce.product_questions import battery_hours
 from commerce.recommendations import Subject, train_recommender
 from commerce.seed import seed
 from tests.conftest import create_postgres_database, drop_postgres_database
@@ -51,27 +53,33 @@ def shop(trained_shop: tuple[str, Path], redis_url: str, monkeypatch: pytest.Mon
     monkeypatch.setenv("APP_DATABASE_URL", url)
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("RECSYS_ARTIFACT_DIR", str(artifact_dir))
-    factories = (services.app_sessions, services.kv_store, services.recommendation_service)
-    for factory in (*factories, services.recommendation_ranker):
-        factory.cache_clear()
+    services.reset()
     yield url
-    for factory in factories:
-        factory.cache_clear()
+    services.reset()
 
 
 def tracker(text: str, entities: dict[str, str] = {}, customer_id: Optional[int] = None,
-            sender: str = "anon") -> Tracker:
+            sender: str = "anon", context: Optional[dict[str, Any]] = None) -> Tracker:
     latest = {"text": text, "intent": {"name": "recommend"},
               "entities": [{"entity": k, "value": v} for k, v in entities.items()]}
-    slots = {"verified_customer_id": None if customer_id is None else str(customer_id)}
+    slots = {"verified_customer_id": None if customer_id is None else str(customer_id), **(context or {})}
     return Tracker(sender, slots, latest, [{"event": "user", "text": text, "parse_data": latest}],
                    False, None, {}, "action_listen")
 
 
-def run(action, tracker_: Tracker) -> list[dict]:
+def run_with_context(action, tracker_: Tracker) -> tuple[list[dict], dict[str, Any]]:
+    """The messages, and the context the action left: what it listed is what it remembers as shown."""
     dispatcher = CollectingDispatcher()
-    assert asyncio.run(action.run(dispatcher, tracker_, {})) == []
-    return dispatcher.messages
+    events = asyncio.run(action.run(dispatcher, tracker_, {}))
+    context = {e["name"]: e["value"] for e in events}
+    assert set(context) <= {"rec_category", "rec_max_price", "rec_shown"}
+    if any(m.get("buttons") for m in dispatcher.messages):
+        assert context["rec_shown"] == listed(dispatcher.messages)
+    return dispatcher.messages, context
+
+
+def run(action, tracker_: Tracker) -> list[dict]:
+    return run_with_context(action, tracker_)[0]
 
 
 def listed(messages: list[dict]) -> list[str]:
@@ -311,3 +319,60 @@ def test_a_new_purchase_changes_the_next_list_without_retraining(shop: str) -> N
         with engine.begin() as conn:
             conn.execute(sa.text("DELETE FROM orders WHERE number = :n"), {"n": number})
         engine.dispose()
+
+
+def prices_and_names(url: str, skus: list[str]) -> dict[str, tuple[Decimal, str, str]]:
+    rows = query(url, "SELECT sku, price, name, category FROM products")
+    return {sku: (Decimal(str(price)), name, category) for sku, price, name, category in rows if sku in skus}
+
+
+def test_refinements_keep_the_other_filters_of_the_last_list(shop: str) -> None:
+    sender = "refine-1"
+    _, first = run_with_context(ActionRecommend(), tracker("recommend some headphones", sender=sender))
+    shown = prices_and_names(shop, first["rec_shown"])
+    assert first["rec_category"] == "headphones" and len(shown) == 5
+
+    _, cheaper = run_with_context(ActionRecommend(), tracker("less expensive ones", sender=sender, context=first))
+    middle = sorted(price for price, _, _ in shown.values())[2]
+    listed_now = prices_and_names(shop, cheaper["rec_shown"])
+    assert listed_now and all(price < middle and category == "headphones"
+                              for price, _, category in listed_now.values())
+
+    _, black = run_with_context(ActionRecommend(), tracker("only in black", sender=sender, context=cheaper))
+    in_black = prices_and_names(shop, black["rec_shown"])
+    assert in_black and all("black" in name.lower() and category == "headphones" and price <= middle
+                            for price, name, category in in_black.values())
+
+    limited = {**first, "rec_max_price": 100.0}
+    _, tablets = run_with_context(ActionRecommend(), tracker("tablets instead", sender=sender, context=limited))
+    assert tablets["rec_category"] == "tablets" and tablets["rec_max_price"] is None, "a new category drops the limit"
+    assert all(category == "tablets" for _, _, category in prices_and_names(shop, tablets["rec_shown"]).values())
+
+    _, others = run_with_context(ActionRecommend(), tracker("show me other ones", sender=sender, context=first))
+    assert others["rec_shown"] and not set(others["rec_shown"]) & set(first["rec_shown"])
+
+
+def test_a_fresh_request_ignores_the_last_list(shop: str) -> None:
+    _, first = run_with_context(ActionRecommend(), tracker("headphones under $100", sender="fresh-1"))
+    _, laptops = run_with_context(ActionRecommend(), tracker("recommend a laptop", sender="fresh-1", context=first))
+    assert laptops["rec_category"] == "laptops" and laptops["rec_max_price"] is None
+
+
+def test_questions_about_the_products_shown_are_answered_from_the_catalogue(shop: str) -> None:
+    _, first = run_with_context(ActionRecommend(), tracker("recommend some headphones", sender="details-1"))
+    shown = first["rec_shown"]
+    details = {p.sku: p for p in services.recommendation_service().product_details(shown)}
+    hours = {sku: battery_hours(p.description) for sku, p in details.items()}
+    asked = tracker("which one has the longest battery life?", sender="details-1", context=first)
+    answer = " ".join(m["text"] for m in run(ActionProductDetails(), asked))
+    if any(h is not None for h in hours.values()):
+        best = max((sku for sku in shown if hours[sku] is not None), key=lambda sku: hours[sku] or 0)
+        assert answer.startswith(f"{shown.index(best) + 1}. {details[best].name}")
+    second = details[shown[1]]
+    answer = " ".join(m["text"] for m in run(ActionProductDetails(), tracker("is the second one in stock?",
+                                                                              sender="details-1", context=first)))
+    assert second.name in answer and ("in stock" if second.stock > 0 else "out of stock") in answer
+    assert details[shown[0]].name not in answer
+
+    nothing = " ".join(m["text"] for m in run(ActionProductDetails(), tracker("which one is lightest?")))
+    assert "Ask me for recommendations first" in nothing

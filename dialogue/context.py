@@ -1,0 +1,356 @@
+"""Follow-ups read against the conversation's context: which skill answers a message that leans on
+the previous answer ("and IBM?", "cheaper ones", "when will it arrive?", "make it 70/30").
+
+A pure function of the latest message (:class:`Turn`) and what the conversation holds
+(:class:`Context`): :func:`route` returns the action to run, or None to leave the message to the
+rules and the NLU intent. Standard library only: the Rasa server loads it through
+``dialogue.context_policy`` and the action server imports the slot names and cue readers.
+
+Invariants:
+- a follow-up is read against the most recent skill only (``Context.last_skill``);
+- a message that confidently asks for another skill, with nothing referring back, is never
+  taken over (``where is my order?`` after a stock answer starts the order skill);
+- button payloads (``/intent{...}``) are never routed here;
+- inside the order verification form, only a confident request of another skill ends the form
+  (``Route.end_form``); answers, corrections and questions stay with the form's own rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+# ---- the context slots the actions set (custom mappings; see docs/conversations.md) ------------
+CURRENT_ORDER = "current_order"
+VERIFIED_CUSTOMER = "verified_customer_id"
+MARKET_TICKERS = "market_tickers"
+MARKET_PERIOD = "market_period"
+PORTFOLIO = "portfolio"
+REC_CATEGORY = "rec_category"
+REC_MAX_PRICE = "rec_max_price"
+REC_SHOWN = "rec_shown"
+FAQ_ARTICLE = "faq_article"
+CONTEXT_SLOTS = (CURRENT_ORDER, MARKET_TICKERS, MARKET_PERIOD, PORTFOLIO, REC_CATEGORY, REC_MAX_PRICE, REC_SHOWN,
+                 FAQ_ARTICLE)
+
+VERIFICATION_FORM = "order_verification_form"
+DEACTIVATE_LOOP = "action_deactivate_loop"
+
+# ---- skills and their actions -------------------------------------------------------------------
+ORDER, MARKET, PORTFOLIO_SKILL, RECOMMEND, FAQ = "order", "market", "portfolio", "recommend", "faq"
+ORDER_STATUS = "action_order_status"
+REQUEST_CANCELLATION = "action_request_cancellation"
+STOCK_PRICE, STOCK_ANALYSIS, STOCK_COMPARE = "action_stock_price", "action_stock_analysis", "action_stock_compare"
+MARKET_OVERVIEW, PORTFOLIO_RISK = "action_market_overview", "action_portfolio_risk"
+RECOMMEND_ACTION, PRODUCT_DETAILS = "action_recommend", "action_product_details"
+ANSWER_FAQ = "action_answer_faq"
+
+SKILL_OF_ACTION = {
+    ORDER_STATUS: ORDER, "action_list_recent_orders": ORDER, REQUEST_CANCELLATION: ORDER,
+    "action_cancel_order": ORDER, "action_keep_order": ORDER,
+    STOCK_PRICE: MARKET, STOCK_ANALYSIS: MARKET, STOCK_COMPARE: MARKET, MARKET_OVERVIEW: MARKET,
+    PORTFOLIO_RISK: PORTFOLIO_SKILL,
+    RECOMMEND_ACTION: RECOMMEND, "action_recommend_similar": RECOMMEND, "action_recommendation_feedback": RECOMMEND,
+    PRODUCT_DETAILS: RECOMMEND,
+    ANSWER_FAQ: FAQ, "action_show_article": FAQ,
+}
+# What a confident intent of another skill runs when it ends the verification form.
+SWITCH_ACTIONS = {
+    "stock_price": STOCK_PRICE, "stock_analysis": STOCK_ANALYSIS, "stock_compare": STOCK_COMPARE,
+    "market_overview": MARKET_OVERVIEW, "portfolio_risk": PORTFOLIO_RISK,
+    "recommend": RECOMMEND_ACTION, "product_question": PRODUCT_DETAILS,
+    "recommendation_feedback": "action_recommendation_feedback", "choose_article": "action_show_article",
+}
+SKILL_INTENTS = {
+    ORDER: frozenset({"order_status", "list_orders", "cancel_order", "inform"}),
+    MARKET: frozenset({"stock_price", "stock_analysis", "stock_compare", "market_overview"}),
+    PORTFOLIO_SKILL: frozenset({"portfolio_risk"}),
+    RECOMMEND: frozenset({"recommend", "recommend_similar", "recommendation_feedback", "product_question"}),
+    FAQ: frozenset({"faq", "choose_article"}),
+}
+# Intents that start something of their own; "faq" is not among them: many follow-ups read like
+# help-centre questions to the NLU ("which carrier is it with?").
+REQUEST_INTENTS = frozenset().union(*(v for k, v in SKILL_INTENTS.items() if k != FAQ)) - {"inform"} | {
+    "request_human", "start_over", "stop", "goodbye"}
+CONFIDENT = 0.8  # an intent at or above this is taken at its word
+SWITCH_CONFIDENCE = 0.7  # inside the form: a request of another skill at or above this ends the form
+
+# ---- cues ---------------------------------------------------------------------------------------
+def _words(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w$])(?:" + "|".join(alternatives) + r")(?![\w])", re.I)
+
+
+REFERENCE = _words(r"it", r"its", r"it'?s", r"them", r"they", r"their", r"those", r"these", r"that one",
+                   r"this one", r"the same", r"that", r"this", r"ones?", r"both", r"either", r"each")
+PLURAL_REFERENCE = _words(r"them", r"they", r"their", r"those", r"these", r"both", r"each", r"all of them",
+                          r"the two", r"the three", r"either")
+ELLIPSIS_START = re.compile(r"^\s*(?:ok(?:ay)?,?\s+|and\s+|so\s+)?(?:and|what about|how about|same for|same with|"
+                            r"now|also|then|what of|for|as for)\b", re.I)
+COMPARE = _words(r"side by side", r"compare\w*", r"comparison", r"versus", r"vs\.?", r"against", r"stack up",
+                 r"better than", r"relative to", r"next to each other", r"head to head")
+INDICATOR = _words(r"rsi", r"macd", r"moving averages?", r"averages?", r"sma ?\d*", r"ema ?\d*", r"bollinger\w*",
+                   r"trend\w*", r"volatil\w*", r"charts?", r"graphs?", r"plot", r"drawdowns?", r"technicals?",
+                   r"analy[sz]\w*", r"beta", r"overbought", r"oversold", r"momentum", r"\d+[- ]?day",
+                   r"performance", r"perform\w*", r"risk\w*", r"indicators?")
+PRICE = _words(r"price", r"prices", r"trading at", r"trade at", r"closed?", r"closing", r"worth", r"quotes?",
+               r"how much", r"share price", r"valued", r"value")
+PERIOD = re.compile(r"\b(?:since\s+(?:19|20)\d\d|ytd|year[- ]to[- ]date|this year|"
+                    r"(?:last|past|previous|over(?: the)?(?: last| past)?)\s+(?:\d+|a|one|two|three|four|five|six|"
+                    r"ten|twelve|few|couple of)?\s*(?:days?|weeks?|months?|years?|decades?)|"
+                    r"\d+\s*(?:d|w|m|y|yrs?|years?|months?|weeks?|days?)\b)", re.I)
+WEIGHTS = re.compile(r"\b\d{1,3}(?:\.\d+)?\s*(?:/|-|:|–)\s*\d{1,3}(?:\.\d+)?(?:\s*(?:/|-|:|–)\s*\d{1,3}(?:\.\d+)?)*\b"
+                     r"|\b\d{1,3}(?:\.\d+)?\s*(?:%|percent\b|pct\b)|\bequal(?:ly)?[- ]?weight\w*|\bevenly\b|"
+                     r"\bequal (?:split|parts|shares|amounts)\b|\bhalf and half\b|\bfifty[- ]fifty\b", re.I)
+PORTFOLIO_CHANGE = _words(r"what if", r"add\w*", r"drop\w*", r"remove\w*", r"without", r"swap\w*", r"replac\w*",
+                          r"instead of", r"rebalanc\w*", r"sell\w*", r"buy\w*", r"put", r"include\w*",
+                          r"exclude\w*", r"take out", r"more", r"less", r"make it", r"change")
+CHEAPER = _words(r"cheaper", r"cheapest", r"less expensive", r"less pricey", r"lower[- ]priced?", r"more affordable",
+                 r"affordable", r"budget", r"inexpensive", r"cheap", r"lower price", r"not so expensive",
+                 r"too expensive", r"too pricey", r"too much", r"less money", r"spend less")
+PRICIER = _words(r"pricier", r"more expensive", r"higher[- ]end", r"premium", r"top of the range", r"high[- ]end",
+                 r"fancier", r"best you have", r"spend more", r"better quality")
+PRICE_LIMIT = re.compile(r"(?:under|below|less than|max(?:imum)?|up to|at most|within|no more than|around|about)"
+                         r"\s*\$?\s*\d|\$\s*\d|\b\d+\s*(?:dollars|bucks|usd)\b", re.I)
+INSTEAD = _words(r"instead", r"rather", r"other (?:brands?|ones|options|models|colou?rs)", r"something else",
+                 r"different (?:ones|brands?|options)", r"anything else", r"more options", r"show me more",
+                 r"more like (?:that|this|these|those)", r"any others?", r"others", r"alternatives?")
+COLOUR_NAMES = ("black", "white", "silver", "grey", "gray", "blue", "red", "green", "pink", "rose", "sage", "sand",
+                "gold", "coral", "charcoal", "chalk", "plum", "slate", "camo", "stainless", "cream", "onyx", "navy",
+                "purple", "yellow", "orange")
+COLOUR_NAME = _words(*COLOUR_NAMES)
+COLOUR = _words(*COLOUR_NAMES, r"colou?rs?")
+PRODUCT_DETAIL = _words(r"which (?:one|of (?:them|these|those)|is|has|would)", r"the (?:first|second|third|fourth|"
+                        r"fifth|last|1st|2nd|3rd|4th|5th|top)(?: one| item| option| pick)?",
+                        r"number\s*[1-5]", r"#\s*[1-5]", r"no\.?\s*[1-5]", r"battery", r"batteries",
+                        r"lightest", r"heaviest", r"longest", r"biggest", r"smallest", r"in stock", r"available",
+                        r"tell me more", r"more (?:details|info\w*)", r"details?", r"differences?", r"specs?",
+                        r"features?", r"best rated", r"which is best", r"what's the best")
+ORDER_DETAIL = _words(r"when", r"arriv\w*", r"deliver\w*", r"eta", r"get here", r"expected", r"carrier", r"courier",
+                      r"ups", r"fedex", r"dhl", r"usps", r"tracking", r"track\w*", r"ship\w*", r"weekend",
+                      r"monday", r"tuesday", r"wednesday", r"thursday", r"friday", r"saturday", r"sunday",
+                      r"tomorrow", r"today", r"items?", r"what'?s in", r"contents?", r"what did i (?:order|buy)",
+                      r"total", r"how much (?:was|did|is)", r"paid", r"cost", r"where is", r"where'?s",
+                      r"status", r"placed", r"come", r"coming", r"latest", r"update", r"still")
+ORDER_CANCEL = _words(r"cancel\w*", r"call it off", r"don'?t want (?:it|that|this)", r"stop (?:it|that order)")
+ORDER_REFERENCE = _words(r"it", r"its", r"it'?s", r"that", r"this", r"(?:the|my|that|this) (?:order|package|parcel|"
+                         r"delivery|shipment|box|stuff)", r"that one", r"this one", r"them")
+ANALYSIS_ASK = _words(r"tell me about", r"anything on", r"info(?:rmation)? on", r"news on", r"how'?s", r"how is",
+                      r"doing", r"outlook", r"look(?:ing)? like", r"thoughts on", r"about")
+# Product names that hold a company name but are not about its shares.
+NOT_A_TICKER_AFTER = re.compile(r"^\W*(?:pay|play|card|store|music|tv|watch|id|account|gift|wallet|maps|one)\b", re.I)
+FILLER = frozenset("""
+a an the and or but so ok okay please pls plz thanks thank you hi hey hello what whats what's how hows how's about
+is are was it its me tell show give on for of to in now then also again stock stocks share shares price prices
+quote ticker company info news anything something latest current today doing lately look looking like
+""".split())
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    value: str
+    start: int = -1
+    end: int = -1
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The latest customer message as the NLU read it."""
+
+    text: str
+    intent: str
+    confidence: float
+    entities: tuple[Entity, ...] = ()
+
+    def has(self, entity: str) -> bool:
+        return any(e.name == entity for e in self.entities)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation holds when the message arrives."""
+
+    last_skill: Optional[str] = None  # ORDER, MARKET, PORTFOLIO_SKILL, RECOMMEND, FAQ
+    last_action: Optional[str] = None  # the skill action that answered last
+    active_loop: Optional[str] = None
+    current_order: bool = False  # an order is under discussion and the customer is verified for it
+    tickers: bool = False
+    portfolio: bool = False
+    shown_products: bool = False
+    article: bool = False
+
+
+@dataclass(frozen=True)
+class Route:
+    """Run ``action``; ``end_form`` first ends the verification form (the customer moved on);
+    ``order_goal`` is set first when the action is the verification form."""
+
+    action: str
+    reason: str
+    end_form: bool = False
+    order_goal: Optional[str] = None
+
+
+def last_skill_action(action_names: Iterable[str]) -> Optional[str]:
+    """The most recent skill action among *action_names* (oldest first)."""
+    for name in reversed(list(action_names)):
+        if name in SKILL_OF_ACTION:
+            return name
+    return None
+
+
+def tickers_in(turn: Turn) -> list[Entity]:
+    """Ticker entities that are about shares ("Apple Pay" is not)."""
+    return [e for e in turn.entities if e.name == "ticker"
+            and not (e.end >= 0 and NOT_A_TICKER_AFTER.match(turn.text[e.end:]))]
+
+
+def content_words(text: str, skip: Iterable[tuple[int, int]] = ()) -> list[str]:
+    """The words of *text* outside the *skip* spans that are not filler."""
+    spans = sorted(skip)
+    kept = []
+    for match in re.finditer(r"[\w'$^&.-]+", text):
+        if any(start <= match.start() < end for start, end in spans if start >= 0):
+            continue
+        word = match.group(0).strip(".").lower()
+        if word and word not in FILLER:
+            kept.append(word)
+    return kept
+
+
+def _confidently_other(turn: Turn, *skills: str) -> bool:
+    """The NLU is sure the message asks for another skill than *skills* (not a help-centre question)."""
+    own = frozenset().union(*(SKILL_INTENTS[skill] for skill in skills))
+    return turn.intent in REQUEST_INTENTS - own and turn.confidence >= CONFIDENT
+
+
+def _short(text: str, limit: int) -> bool:
+    return len(re.findall(r"[\w'$^&.-]+", text)) <= limit
+
+
+def route(turn: Turn, context: Context) -> Optional[Route]:
+    """The action for a message that only makes sense in context, or None (see the module docstring)."""
+    text = turn.text.strip()
+    if not text or text.startswith("/"):
+        return None
+    if context.active_loop == VERIFICATION_FORM:
+        return _inside_form(turn)
+    if context.active_loop:  # another loop: leave it to its own rules
+        return None
+    follow = {
+        ORDER: _order_follow_up,
+        MARKET: _market_follow_up,
+        PORTFOLIO_SKILL: _portfolio_follow_up,
+        RECOMMEND: _recommendation_follow_up,
+        FAQ: _faq_follow_up,
+    }.get(context.last_skill or "")
+    found = follow(turn, context) if follow else None
+    return found or _order_number_only(turn) or _entity_only(turn)
+
+
+def _inside_form(turn: Turn) -> Optional[Route]:
+    action = SWITCH_ACTIONS.get(turn.intent)
+    if action is None or turn.confidence < SWITCH_CONFIDENCE or turn.has("order_number") or turn.has("email"):
+        return None
+    return Route(action, f"{turn.intent} ends the verification form", end_form=True)
+
+
+def _order_follow_up(turn: Turn, context: Context) -> Optional[Route]:
+    if not context.current_order or turn.has("order_number") or _confidently_other(turn, ORDER):
+        return None
+    text = turn.text
+    referring = bool(ORDER_REFERENCE.search(text)) or _short(text, 4)
+    if ORDER_CANCEL.search(text) and referring:
+        return Route(REQUEST_CANCELLATION, "cancel the order under discussion")
+    if ORDER_DETAIL.search(text) and referring and turn.intent not in {"list_orders", "cancel_order"}:
+        return Route(ORDER_STATUS, "a detail of the order under discussion")
+    return None
+
+
+def _market_follow_up(turn: Turn, context: Context) -> Optional[Route]:
+    if _confidently_other(turn, MARKET, PORTFOLIO_SKILL):
+        return None
+    text = turn.text
+    named = tickers_in(turn)
+    referring = bool(REFERENCE.search(text)) or bool(ELLIPSIS_START.search(text))
+    period_only = bool(PERIOD.search(text)) and _short(text, 6)
+    if not (named or (context.tickers and (referring or period_only or _short(text, 4)))):
+        return None
+    if turn.intent == "portfolio_risk" and turn.confidence >= CONFIDENT:
+        return None
+    if COMPARE.search(text):
+        return Route(STOCK_COMPARE, "compare what was discussed")
+    if INDICATOR.search(text):
+        return Route(STOCK_ANALYSIS, "indicators of what was discussed")
+    if PRICE.search(text):
+        return Route(STOCK_PRICE, "the price of what was discussed")
+    last = context.last_action if context.last_action != MARKET_OVERVIEW else STOCK_PRICE
+    if named and (ELLIPSIS_START.search(text) or len(content_words(text, [(e.start, e.end) for e in named])) <= 2):
+        return Route(last or STOCK_PRICE, "the same question about another ticker")
+    if context.tickers and PERIOD.search(text) and (referring or period_only):
+        return Route(last or STOCK_PRICE, "the same question over another period")
+    return None
+
+
+def _portfolio_follow_up(turn: Turn, context: Context) -> Optional[Route]:
+    if not context.portfolio or (_confidently_other(turn, PORTFOLIO_SKILL, MARKET) and not WEIGHTS.search(turn.text)):
+        return None
+    text = turn.text
+    if WEIGHTS.search(text) and (PORTFOLIO_CHANGE.search(text) or REFERENCE.search(text) or _short(text, 6)):
+        return Route(PORTFOLIO_RISK, "the last portfolio with other weights")
+    if tickers_in(turn) and PORTFOLIO_CHANGE.search(text):
+        return Route(PORTFOLIO_RISK, "the last portfolio with a holding added or removed")
+    if PERIOD.search(text) and (REFERENCE.search(text) or ELLIPSIS_START.search(text) or _short(text, 6)):
+        return Route(PORTFOLIO_RISK, "the last portfolio over another period")
+    return _market_follow_up(turn, Context(last_skill=MARKET, last_action=STOCK_ANALYSIS, tickers=True))
+
+
+def _recommendation_follow_up(turn: Turn, context: Context) -> Optional[Route]:
+    if not context.shown_products or _confidently_other(turn, RECOMMEND) or tickers_in(turn):
+        return None
+    text = turn.text
+    if PRODUCT_DETAIL.search(text) and not (CHEAPER.search(text) and not REFERENCE.search(text)):
+        if turn.intent not in {"recommend"} or turn.confidence < CONFIDENT or REFERENCE.search(text):
+            return Route(PRODUCT_DETAILS, "a question about the products just shown")
+    refining = (CHEAPER.search(text) or PRICIER.search(text) or PRICE_LIMIT.search(text) or INSTEAD.search(text)
+                or (COLOUR.search(text) and (_short(text, 6) or REFERENCE.search(text)))
+                or (turn.has("product_category") and (ELLIPSIS_START.search(text) or _short(text, 4))))
+    if refining:
+        return Route(RECOMMEND_ACTION, "refine the last recommendation")
+    return None
+
+
+def _faq_follow_up(turn: Turn, context: Context) -> Optional[Route]:
+    if not context.article or _confidently_other(turn, FAQ) or tickers_in(turn):
+        return None
+    text = turn.text
+    if turn.intent in {"faq", "nlu_fallback", "out_of_scope"} and _short(text, 10) and (
+            ELLIPSIS_START.search(text) or REFERENCE.search(text)):
+        return Route(ANSWER_FAQ, "a follow-up on the article just shown")
+    return None
+
+
+def _order_number_only(turn: Turn) -> Optional[Route]:
+    """An order number the NLU did not read as an order request ("what about 1004592?"): its status,
+    through the verification form (which asks nothing more of a verified customer for their own order)."""
+    if not turn.has("order_number") or turn.intent in SKILL_INTENTS[ORDER]:
+        return None
+    if turn.intent in REQUEST_INTENTS and turn.confidence >= CONFIDENT:
+        return None
+    return Route(VERIFICATION_FORM, "an order number on its own", order_goal="status")
+
+
+def _entity_only(turn: Turn) -> Optional[Route]:
+    """A ticker with little else ("MSFT?", "tell me about IBM"): a market answer, whatever the intent."""
+    named = tickers_in(turn)
+    if not named or turn.intent in SKILL_INTENTS[MARKET] | SKILL_INTENTS[PORTFOLIO_SKILL]:
+        return None
+    if _confidently_other(turn, MARKET):
+        return None
+    rest = content_words(turn.text, [(e.start, e.end) for e in named])
+    if len(rest) > 1:
+        return None
+    if ANALYSIS_ASK.search(turn.text):
+        return Route(STOCK_ANALYSIS, "a ticker to tell about")
+    return Route(STOCK_PRICE, "a ticker on its own")

@@ -1,0 +1,153 @@
+"""Which follow-ups the context policy routes, and which it leaves to the NLU and the rules."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pytest
+
+from dialogue.context import (
+    ANSWER_FAQ,
+    MARKET,
+    ORDER,
+    ORDER_STATUS,
+    PORTFOLIO_RISK,
+    PORTFOLIO_SKILL,
+    PRODUCT_DETAILS,
+    RECOMMEND,
+    RECOMMEND_ACTION,
+    REQUEST_CANCELLATION,
+    STOCK_ANALYSIS,
+    STOCK_COMPARE,
+    STOCK_PRICE,
+    VERIFICATION_FORM,
+    Context,
+    Entity,
+    Turn,
+    last_skill_action,
+    route,
+)
+
+AFTER_ORDER = Context(last_skill=ORDER, last_action=ORDER_STATUS, current_order=True)
+AFTER_PRICE = Context(last_skill=MARKET, last_action=STOCK_PRICE, tickers=True)
+AFTER_PORTFOLIO = Context(last_skill=PORTFOLIO_SKILL, last_action=PORTFOLIO_RISK, tickers=True, portfolio=True)
+AFTER_LIST = Context(last_skill=RECOMMEND, last_action=RECOMMEND_ACTION, shown_products=True)
+AFTER_FAQ = Context(last_skill="faq", last_action=ANSWER_FAQ, article=True)
+
+
+def ticker(text: str, word: str, value: str) -> Entity:
+    start = text.index(word)
+    return Entity("ticker", value, start, start + len(word))
+
+
+def turn(text: str, intent: str = "nlu_fallback", confidence: float = 0.5, *entities: Entity) -> Turn:
+    return Turn(text, intent, confidence, tuple(entities))
+
+
+def action(text: str, context: Context, intent: str = "nlu_fallback", confidence: float = 0.5,
+           *entities: Entity) -> Optional[str]:
+    found = route(turn(text, intent, confidence, *entities), context)
+    return found.action if found else None
+
+
+@pytest.mark.parametrize("text,intent,expected", [
+    ("when will it arrive?", "faq", ORDER_STATUS),
+    ("which carrier is it with?", "faq", ORDER_STATUS),
+    ("is it coming before the weekend?", "order_status", ORDER_STATUS),
+    ("what's in it?", "nlu_fallback", ORDER_STATUS),
+    ("cancel it", "cancel_order", REQUEST_CANCELLATION),
+    ("can I still cancel that one?", "faq", REQUEST_CANCELLATION),
+])
+def test_detail_and_action_follow_ups_on_the_order_under_discussion(text: str, intent: str, expected: str) -> None:
+    assert action(text, AFTER_ORDER, intent, 0.9) == expected
+
+
+def test_order_follow_ups_need_a_verified_order_under_discussion_and_yield_to_new_requests() -> None:
+    assert action("when will it arrive?", Context(last_skill=ORDER), "faq", 0.9) is None
+    assert action("show me all my orders", AFTER_ORDER, "list_orders", 0.99) is None
+    assert action("what's apple trading at?", AFTER_ORDER, "stock_price", 0.99) is None
+
+
+def test_market_ellipsis_pronouns_and_comparisons() -> None:
+    text = "and IBM?"
+    assert action(text, AFTER_PRICE, "stock_price", 0.6, ticker(text, "IBM", "IBM")) == STOCK_PRICE
+    analysed = Context(last_skill=MARKET, last_action=STOCK_ANALYSIS, tickers=True)
+    text = "what about Microsoft"
+    assert action(text, analysed, "faq", 0.7, ticker(text, "Microsoft", "MSFT")) == STOCK_ANALYSIS
+    assert action("its 50-day average?", AFTER_PRICE, "faq", 0.9) == STOCK_ANALYSIS
+    assert action("put them side by side", AFTER_PRICE, "faq", 0.9) == STOCK_COMPARE
+    assert action("over the last 3 months?", AFTER_PRICE, "stock_analysis", 0.97) == STOCK_PRICE
+    # a new request of another skill is not a follow-up
+    assert action("where is my order?", AFTER_PRICE, "order_status", 0.99) is None
+    assert action("recommend me some headphones", AFTER_PRICE, "recommend", 0.99) is None
+
+
+def test_portfolio_what_ifs() -> None:
+    assert action("make it 70/30", AFTER_PORTFOLIO, "faq", 0.6) == PORTFOLIO_RISK
+    assert action("what about equal weights?", AFTER_PORTFOLIO, "nlu_fallback", 0.4) == PORTFOLIO_RISK
+    text = "add IBM"
+    assert action(text, AFTER_PORTFOLIO, "stock_price", 0.9, ticker(text, "IBM", "IBM")) == PORTFOLIO_RISK
+    assert action("make it 70/30", AFTER_PRICE, "faq", 0.6) is None, "no portfolio to change"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("less expensive ones", RECOMMEND_ACTION),
+    ("any under $80?", RECOMMEND_ACTION),
+    ("only in black", RECOMMEND_ACTION),
+    ("something else", RECOMMEND_ACTION),
+    ("which one has the longest battery life?", PRODUCT_DETAILS),
+    ("is the second one in stock?", PRODUCT_DETAILS),
+    ("tell me more about the first one", PRODUCT_DETAILS),
+])
+def test_refinements_and_questions_about_the_products_shown(text: str, expected: str) -> None:
+    assert action(text, AFTER_LIST, "faq", 0.8) == expected
+    assert action(text, Context(last_skill=RECOMMEND), "faq", 0.8) is None, "nothing was shown"
+
+
+def test_a_category_instead_is_a_refinement() -> None:
+    text = "tablets instead"
+    category = Entity("product_category", "tablets", 0, 7)
+    assert action(text, AFTER_LIST, "recommend", 0.95, category) == RECOMMEND_ACTION
+
+
+def test_faq_follow_up_only_for_short_referring_questions() -> None:
+    assert action("and how long does that take?", AFTER_FAQ, "faq", 0.9) == ANSWER_FAQ
+    assert action("how do I reset my password", AFTER_FAQ, "faq", 0.9) is None
+
+
+def test_entity_only_messages_get_a_market_answer() -> None:
+    for text, word in (("MSFT?", "MSFT"), ("Google", "Google")):
+        assert action(text, Context(), "out_of_scope", 0.6, ticker(text, word, "X")) == STOCK_PRICE
+    text = "tell me about IBM"
+    assert action(text, Context(), "faq", 0.8, ticker(text, "IBM", "IBM")) == STOCK_ANALYSIS
+    text = "can I pay with Apple Pay?"
+    assert action(text, Context(), "faq", 0.95, ticker(text, "Apple", "AAPL")) is None
+
+
+def test_an_order_number_on_its_own_asks_for_its_status() -> None:
+    text = "what about 1004592?"
+    number = Entity("order_number", "1004592", text.index("1004592"), len(text) - 1)
+    found = route(turn(text, "nlu_fallback", 0.45, number), Context())
+    assert found is not None and found.action == VERIFICATION_FORM and found.order_goal == "status"
+    assert route(turn(text, "cancel_order", 0.9, number), Context()) is None, "the order rules take it"
+
+
+def test_inside_the_form_only_a_confident_request_of_another_skill_ends_it() -> None:
+    form = Context(active_loop=VERIFICATION_FORM, last_skill=ORDER)
+    found = route(turn("what do you recommend?", "recommend", 0.95), form)
+    assert found is not None and found.end_form and found.action == RECOMMEND_ACTION
+    assert route(turn("what do you recommend?", "recommend", 0.5), form) is None
+    assert route(turn("do you ship to canada?", "faq", 0.99), form) is None, "questions are answered, form resumes"
+    email = Entity("email", "a@b.co", 0, 6)
+    assert route(turn("a@b.co", "recommend", 0.9, email), form) is None, "an answer stays with the form"
+
+
+def test_button_payloads_and_empty_text_are_never_routed() -> None:
+    assert route(turn('/recommendation_feedback{"feedback":"up"}', "recommendation_feedback", 1.0), AFTER_LIST) is None
+    assert route(turn("   "), AFTER_LIST) is None
+
+
+def test_last_skill_action_is_the_most_recent_skill_action() -> None:
+    assert last_skill_action(["action_listen", "action_stock_price", "utter_greet", "action_recommend"]) == \
+        "action_recommend"
+    assert last_skill_action(["action_listen", "utter_greet"]) is None
