@@ -26,7 +26,7 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet, 
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
-from actions.contact import human_contact_text
+from actions import replies
 from actions.skill import current_session
 from actions.order_verification import failures, verified_customer
 from support.escalation import ConversationSummary, HandoffReason, decide
@@ -39,20 +39,7 @@ log = logging.getLogger(__name__)
 NOT_UNDERSTOOD = "not_understood"
 REQUEST_HUMAN_INTENT = "request_human"
 RECENT_CUSTOMER_MESSAGES = 20
-LEAD_IN = {
-    HandoffReason.REQUESTED: "Of course.",
-    HandoffReason.UPSET: "I'm sorry about this.",
-    HandoffReason.FAILED_VERIFICATION: "I couldn't verify those details, so a person will help you instead.",
-    HandoffReason.REPEATED_FALLBACK: "Sorry, I'm not understanding you well.",
-}
-DEFAULT_FALLBACK = (
-    "Sorry, I'm not sure how to help with that. I can help with orders, shop questions, stocks and "
-    "product recommendations, and you can always ask to talk to a person."
-)
-RATING_QUESTION = (
-    "Your conversation with our support team is closed and I'm back. How would you rate the help you got, "
-    "from 1 (poor) to 5 (excellent)?"
-)
+LEAD_IN = {reason: f"handoff.lead_in.{reason.value}" for reason in HandoffReason}
 RATING_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 
 
@@ -118,13 +105,11 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: Handoff
         )
     except Exception as error:  # database or model trouble: say how to reach a person another way
         log.error("Handoff failed: %s", type(error).__name__, exc_info=error)
-        dispatcher.utter_message(text=f"{LEAD_IN[reason]} I can't reach our support team from here right now. "
-                                      f"{human_contact_text()}")
+        dispatcher.utter_message(text=replies.text("handoff.unreachable", lead_in=replies.text(LEAD_IN[reason])))
         return []
     dispatcher.utter_message(
-        text=f"{LEAD_IN[reason]} I've passed our conversation to a person on the {ticket.queue} team "
-        f"(ticket #{ticket.id}). They can see what we've said so far and will answer you right here. "
-        "You can keep writing in the meantime."
+        text=replies.text("handoff.passed_on", lead_in=replies.text(LEAD_IN[reason]), queue=ticket.queue,
+                          ticket=ticket.id)
     )
     events: List[EventType] = []
     if tracker.active_loop.get("name"):
@@ -164,7 +149,7 @@ class ActionHandoff(Action):
         if handoff is not None:
             return handoff
         # The trigger is switched off (HANDOFF_ON_REQUEST=false): say how to reach a person instead.
-        dispatcher.utter_message(text=human_contact_text())
+        dispatcher.utter_message(text=replies.text("contact.human"))
         return []
 
 
@@ -177,7 +162,7 @@ class ActionDefaultFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        events = not_understood(dispatcher, tracker, DEFAULT_FALLBACK)
+        events = not_understood(dispatcher, tracker, replies.text("fallback.default"))
         # Like the built-in action: the message is taken back so that the dialogue continues as before it.
         return events or [UserUtteranceReverted()]
 
@@ -202,7 +187,7 @@ class ActionAskSupportRating(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         dispatcher.utter_message(
-            text=RATING_QUESTION,
+            text=replies.text("rating.question"),
             buttons=[{"title": str(n), "payload": f'/rate_support{{"support_rating":"{n}"}}'} for n in range(1, 6)],
         )
         return []
@@ -222,15 +207,15 @@ class ActionStoreSupportRating(Action):
             ticket = tickets.awaiting_rating(tracker.sender_id)
         except Exception as error:  # the database is away: thank the customer rather than fail the turn
             log.error("Could not look up the ticket to rate: %s", type(error).__name__)
-            dispatcher.utter_message(text="Thank you! I couldn't save your rating just now, sorry about that.")
+            dispatcher.utter_message(text=replies.text("rating.not_saved"))
             return []
         if ticket is None:
-            dispatcher.utter_message(text="Thanks! I only ask for a rating after you've talked with our support team.")
+            dispatcher.utter_message(text=replies.text("rating.nothing_to_rate"))
             return []
         rating = rating_in(tracker)
         if rating is None:
-            dispatcher.utter_message(text="Please pick a number from 1 (poor) to 5 (excellent).")
+            dispatcher.utter_message(text=replies.text("rating.pick_a_number"))
             return []
         tickets.rate(ticket.id, rating)
-        dispatcher.utter_message(text="Thank you for rating our help! Is there anything else I can do for you?")
+        dispatcher.utter_message(text=replies.text("rating.thanks"))
         return []

@@ -12,10 +12,9 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import services
+from actions import replies, services
 from actions.handoff import (
     NOT_UNDERSTOOD,
-    RATING_QUESTION,
     ActionAskSupportRating,
     ActionDefaultFallback,
     ActionHandoff,
@@ -32,6 +31,8 @@ from support.routing import RoutingModel, load_labelled
 SENDER = "customer-42"
 HANDOFF_SETTINGS = ("HANDOFF_ON_REQUEST", "HANDOFF_FALLBACK_LIMIT", "HANDOFF_VERIFICATION_LIMIT",
                     "HANDOFF_UPSET_THRESHOLD", "SUPPORT_QUEUES")
+
+RATING_QUESTION = replies.text("rating.question")
 
 
 @pytest.fixture(scope="module")

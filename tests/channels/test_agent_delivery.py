@@ -14,7 +14,9 @@ import uuid
 import pytest
 import requests
 
-from actions.handoff import RATING_QUESTION
+from actions import replies
+
+RATING_QUESTION = replies.text("rating.question")
 from assistant.stack_process import StackProcess
 from console.rasa_api import RasaClient
 from tests.channels.conftest import TWILIO_WHATSAPP_NUMBER

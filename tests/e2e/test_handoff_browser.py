@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from actions.handoff import RATING_QUESTION
+from actions import replies
+
+RATING_QUESTION = replies.text("rating.question")
 from assistant.stack_process import StackProcess
 from tests.e2e.conftest import AgentLogin, console_url, query
 from tests.web_chat import ARTIFACTS, CONNECTED, TURN_TIMEOUT_MS, browser, page_url, send, wait_for_text

@@ -12,7 +12,9 @@ import pytest
 import requests
 
 from actions.faq import DONT_KNOW
-from actions.handoff import RATING_QUESTION
+from actions import replies
+
+RATING_QUESTION = replies.text("rating.question")
 from assistant.stack_process import StackProcess, texts
 from tests.e2e.conftest import (
     AgentLogin,
