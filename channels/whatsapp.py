@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import unicodedata
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 from urllib.parse import parse_qsl
@@ -41,15 +42,35 @@ MAX_BODY_CHARS = 1600  # Twilio refuses longer message bodies
 SEND_TIMEOUT_S = 15
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 WHATSAPP_PREFIX = "whatsapp:"
+ZWJ = "\u200d"  # zero-width joiner: glues emoji into one (👨‍👩‍👧)
+
+
+def _extends(char: str) -> bool:
+    """True for a character drawn as part of the one before it: an accent, a variation selector, a
+    skin-tone modifier or the joiner inside an emoji sequence."""
+    return (bool(unicodedata.combining(char)) or char == ZWJ or "\ufe00" <= char <= "\ufe0f"
+            or "\U0001f3fb" <= char <= "\U0001f3ff")
 
 
 def split_text(text: str, limit: int = MAX_BODY_CHARS) -> List[str]:
-    """*text* in parts of at most *limit* characters, cut at a paragraph, line or word when possible."""
+    """*text* in parts of at most *limit* characters, cut at a paragraph, else a line, else a word.
+
+    A break is used only in the second half of a part (parts are not made needlessly short);
+    without one the text is cut at *limit*, moved back so that no accent or emoji sequence is
+    split. Invariants: every part is non-empty, at most *limit* characters, and the parts are
+    the text in order with only the whitespace at the cuts (and around the text) left out.
+    """
     parts, rest = [], text.strip()
     while len(rest) > limit:
         window = rest[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
-        cut = cut if cut > limit // 2 else limit
+        for separator in ("\n\n", "\n", " "):
+            cut = window.rfind(separator)
+            if cut > limit // 2:
+                break
+        else:
+            cut = limit
+            while cut > limit // 2 and (_extends(rest[cut]) or rest[cut - 1] == ZWJ):
+                cut -= 1
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:

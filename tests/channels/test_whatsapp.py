@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from assistant.stack_process import StackProcess
+from console.rasa_api import RasaClient
 from tests.channels.conftest import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_NUMBER, user_texts
 from tests.channels.fakes import FakeApis, form_value
 from tests.e2e.conftest import seeded_orders
@@ -152,10 +153,30 @@ def test_a_json_body_gets_415(channel_stack: StackProcess) -> None:
     assert answer.json()["reason"]
 
 
-def test_long_replies_respect_the_message_limit(channel_stack: StackProcess, fake_apis: FakeApis) -> None:
+def test_an_overlong_message_gets_a_request_to_shorten_it(channel_stack: StackProcess, fake_apis: FakeApis) -> None:
     phone = WhatsAppUser(channel_stack, fake_apis)
-    phone.say("x" * 5000)  # over MAX_MESSAGE_CHARS: a polite request to shorten
-    assert all(len(form_value(r, "Body")) <= 1600 for r in fake_apis.matching(lambda r: r.path.endswith("/Messages.json")))
+    answer = phone.say("where is my order " * 300)  # over MAX_MESSAGE_CHARS (2,000)
+    assert "too long" in answer and "a sentence or two" in answer
+    assert "order number" not in answer.lower(), "the message was not processed"
+
+
+def test_a_long_reply_arrives_in_parts_twilio_accepts_split_at_paragraphs(
+    channel_stack: StackProcess, fake_apis: FakeApis
+) -> None:
+    """An agent's long answer through the channel's real output (Rasa's output channel, split_text,
+    Twilio's Messages API): parts of at most 1,600 characters, in order, cut at paragraphs, none lost."""
+    phone = WhatsAppUser(channel_stack, fake_apis)
+    phone.say("hello")
+    before = len(phone.replies())
+    paragraphs = [f"Step {k} ({uuid.uuid4().hex[:6]}): " + "pack the item in its box, seal it 📦 and " * 12
+                  + "wait for the label. Señor Ñandú's café receipt counts too." for k in range(1, 10)]
+    text = "\n\n".join(paragraphs)
+    assert len(text) > 3 * 1600
+    RasaClient(channel_stack.url, channel_stack.env["RASA_API_TOKEN"]).send_agent_message(phone.number, text, "Dana", 7)
+    fake_apis.wait_for(lambda r: phone._to_me(r) and paragraphs[-1] in form_value(r, "Body"), timeout_s=30)
+    parts = [form_value(r, "Body") for r in phone.replies()[before:]]
+    assert len(parts) >= 4 and all(len(part) <= 1600 for part in parts), [len(p) for p in parts]
+    assert "\n\n".join(parts) == text, "every paragraph arrives whole, once, in order"
 
 
 def test_a_chart_is_sent_as_media_with_its_text(channel_stack: StackProcess, fake_apis: FakeApis) -> None:
