@@ -49,18 +49,51 @@ def test_malformed_bodies_get_a_4xx_not_a_crash(stack: StackProcess, body: bytes
     assert response.json()["reason"]
 
 
+def user_texts(stack: StackProcess, sender: str) -> list[str]:
+    return [e["text"] for e in stack.tracker(sender)["events"] if e["event"] == "user"]
+
+
 @pytest.mark.parametrize(
-    "message",
+    "message, asks",
     [
-        pytest.param("", id="empty message"),
-        pytest.param("   ", id="blank message"),
-        pytest.param("where is my order " * 6000, id="100 kB message"),
-        pytest.param("🙂🙃 ¿dónde está mi pedido? 我的订单在哪里", id="non-English and emoji"),
+        pytest.param("", "I didn't get any text there. What can I help you with?", id="empty message"),
+        pytest.param(" \n\t ", "I didn't get any text there. What can I help you with?", id="blank message"),
+        pytest.param("where is my order " * 6000, "Could you tell me in a sentence or two what you need?",
+                     id="100 kB message"),
     ],
 )
-def test_odd_messages_get_a_polite_answer(stack: StackProcess, message: str, private_values: dict) -> None:
-    answer = texts(stack.say(new_sender(), message))
-    assert answer.strip(), "every message gets an answer"
+def test_empty_or_oversized_messages_are_asked_again_not_processed(
+    stack: StackProcess, message: str, asks: str, private_values: dict
+) -> None:
+    """The channel answers these itself: one message asking for something it can use, and the
+    model never sees them (no user turn, so no form starts on 'where is my order' × 6,000)."""
+    sender = new_sender()
+    messages = stack.say(sender, message)
+    assert len(messages) == 1 and messages[0]["text"].endswith(asks), messages
+    if message.strip():
+        assert "too long for me (over 2,000 characters)" in messages[0]["text"]
+    assert user_texts(stack, sender) == []
+    assert_nothing_revealed(texts(messages), private_values)
+
+
+def test_another_language_with_emoji_arrives_intact_and_is_not_guessed_at(
+    stack: StackProcess, private_values: dict
+) -> None:
+    """The text reaches the model exactly as sent (UTF-8 all the way to the tracker), and the
+    answer is either the order skill understanding it (the form asks for the number) or an
+    honest not-understood that offers a person; never a guess from another skill."""
+    sender = new_sender()
+    message = "🙂🙃 ¿dónde está mi pedido? 我的订单在哪里"
+    messages = stack.say(sender, message)
+    answer = texts(messages)
+    assert user_texts(stack, sender) == [message]
+    tracker = stack.tracker(sender)
+    asks_for_number = ((tracker.get("active_loop") or {}).get("name") == "order_verification_form"
+                       and tracker["slots"]["requested_slot"] == "order_number")
+    offers_person = "person" in answer.lower() or any(
+        button.get("payload") == "/request_human" for m in messages for button in m.get("buttons") or [])
+    assert asks_for_number or offers_person, messages
+    assert tracker["slots"]["verified_customer_id"] is None
     assert_nothing_revealed(answer, private_values)
 
 
@@ -158,3 +191,4 @@ def test_repeated_failures_on_one_order_lock_it_across_conversations(
     answer = texts(stack.say(sender, victim.email))
     assert_nothing_revealed(answer, private_values)
     assert "couldn't verify" in answer  # locked before this conversation failed even once
+
