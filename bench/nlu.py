@@ -59,6 +59,7 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from assistant.environments import VENV_ROOT
 from assistant.settings import PROJECT_ROOT
+from bench.provenance import stamp
 
 DATA_DIR = PROJECT_ROOT.parent / "shared" / "data" / "banking77"
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
@@ -394,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "data": "BANKING77 (Casanueva et al. 2020, CC BY 4.0)",
     }
+    result = stamp(result, "nlu")  # provenance: commit, dirty tree, sha256 of what it measures (bench/provenance.py)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     if args.quick:
         written = [RESULTS_DIR / "nlu.quick.json"]
