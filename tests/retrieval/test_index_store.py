@@ -14,7 +14,6 @@ from retrieval import FaqRetriever, IndexMismatchError, IndexSpec, shared_retrie
 from retrieval.index import build_index, ivf_list_count
 from retrieval.store import content_hash
 
-
 ARTICLES = {
     "refunds": ("Refunds", "# Timing\n\nCard refunds take 3 to 5 business days after we receive the item."),
     "shipping": ("Shipping", "# Costs\n\nStandard delivery is free on orders of $50 or more."),
@@ -52,7 +51,10 @@ def test_manifest_records_what_the_index_was_built_from(kb_copy: Path, tmp_path:
     assert manifest["content_hash"] == content_hash((index_dir / "passages.json").read_bytes())
     assert manifest["built_at"].endswith("+00:00")
     assert manifest["build_seconds"] > 0
-    assert sorted(p.name for p in index_dir.iterdir()) == ["index.faiss", "manifest.json", "passages.json"]
+    assert manifest["question_count"] == retriever.question_index.ntotal == 3 + sum(
+        len(a.questions) for a in retriever.articles.values()
+    )  # every title and every article question
+    assert sorted(p.name for p in index_dir.iterdir()) == ["index.faiss", "manifest.json", "passages.json", "questions.faiss"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging left over
 
 
