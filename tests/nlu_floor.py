@@ -10,11 +10,12 @@ floor missed, when a figure is below its floor, an entity of ``ENTITY_F1_FLOORS`
 missing from the reports, or the report does not cover the hold-out as it is now (a
 report left from an older hold-out).
 
-Floors: measured on the hold-out of 2026-12-03 (108 sentences written apart from data/,
-model trained from the data of that day) minus a margin of about 3 sentences:
-intent accuracy 0.861 -> 0.83, weighted F1 0.863 -> 0.83; order_number and email F1 1.0
-(RegexEntityExtractor) -> 0.95. Raise them when the model gets better; lowering one
-needs a reason in the commit message.
+Floors, from measurement on 2026-12-03 (hold-out written apart from data/): 108 sentences,
+model of 20:30: intent accuracy 0.861, weighted F1 0.863; 110 sentences (product_question
+added), model of 20:49: accuracy 0.845, weighted F1 0.846; order_number and email F1 1.0 in
+both. Floors a margin of about 2 sentences below: accuracy and weighted F1 0.83, order_number
+and email F1 0.95. Raise them when the model gets better; lowering one needs a reason in the
+commit message.
 """
 
 from __future__ import annotations
