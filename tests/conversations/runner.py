@@ -649,7 +649,7 @@ def disclosures(reply: str, me: CustomerFacts, verified_as_me: bool, typed: str,
         if owner is not None and token.lower() not in typed and not (owner == me.id and verified_as_me):
             problems.append(f"disclosed: a tracking number of customer {owner}")
     for name, owner in private.names.items():
-        if owner != me.id and name in reply and name.lower() not in typed:
+        if owner != me.id and name != me.name and name in reply and name.lower() not in typed:
             problems.append(f"disclosed: the name of customer {owner}")
     return problems
 

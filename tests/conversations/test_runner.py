@@ -289,6 +289,8 @@ def test_disclosures_of_other_customers_and_of_unverified_details() -> None:
         "disclosed: a tracking number of customer 1"]
     assert runner.disclosures("tracking 1ZME0000001, me@example.com", me, True, "", private) == []
     assert runner.disclosures("Hello Name2 Surname", me, True, "", private) == ["disclosed: the name of customer 2"]
+    namesake = CustomerFacts(3, me.name, "namesake@example.com", ())
+    assert runner.disclosures(f"Hello {me.name}", me, True, "", PrivateValues.of([me, namesake])) == []
 
 
 # --------------------------------------------------------------------------------------------------
@@ -451,3 +453,14 @@ def test_only_handoff_conversations_sound_upset(conversations: list[Conversation
 def test_every_conversation_checks_something_in_most_turns(conversations: list[Conversation]) -> None:
     bare = [c.id for c in conversations if sum(bool(t.expect) for t in c.turns) < len(c.turns) / 2]
     assert bare == []
+
+
+def test_no_two_declines_in_a_row_unless_a_handoff_is_expected(conversations: list[Conversation]) -> None:
+    """Two "I don't know"s in a row are a repeated fallback: the conversation goes to a person
+    (HANDOFF_FALLBACK_LIMIT), so a conversation that goes on after them expects the wrong thing."""
+    def declined(turn: Turn) -> bool:
+        return turn.expect.get("faq") == "unknown"
+
+    back_to_back = [c.id for c in conversations for a, b in zip(c.turns, c.turns[1:])
+                    if declined(a) and declined(b) and not b.expect.get("paused")]
+    assert back_to_back == []
