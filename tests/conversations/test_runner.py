@@ -464,3 +464,14 @@ def test_no_two_declines_in_a_row_unless_a_handoff_is_expected(conversations: li
     back_to_back = [c.id for c in conversations for a, b in zip(c.turns, c.turns[1:])
                     if declined(a) and declined(b) and not b.expect.get("paused")]
     assert back_to_back == []
+
+
+def test_held_out_messages_are_not_training_sentences(conversations: list[Conversation]) -> None:
+    """The held-out half measures generalisation only if no message of it (up to numbers, emails, case
+    and punctuation) is a training sentence; a bare email, number or ticker has no wording to vary."""
+    from tests.training_copies import normalise, training_sentences
+
+    training = training_sentences()
+    copies = {t.user for c in conversations if c.half == "heldout" for t in c.turns
+              if len((key := normalise(runner.PLACEHOLDER.sub("1004587", t.user))).split()) > 1 and key in training}
+    assert copies == set()
