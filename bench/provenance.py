@@ -27,7 +27,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,7 +52,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
-def sources(benchmark: str, sources_map: dict[str, tuple[str, ...]] = SOURCES) -> tuple[str, ...]:
+def sources(benchmark: str, sources_map: Mapping[str, tuple[str, ...]] = SOURCES) -> tuple[str, ...]:
     """The paths *benchmark*'s figures depend on: its map entry and bench/<benchmark>.py."""
     return (f"bench/{benchmark}.py", *sources_map[benchmark])
 
@@ -96,7 +96,7 @@ def sources_sha256(root: Path, paths: Sequence[str]) -> tuple[str, int]:
 
 
 def record(benchmark: str, root: Path = PROJECT_ROOT,
-           sources_map: dict[str, tuple[str, ...]] = SOURCES) -> dict[str, Any]:
+           sources_map: Mapping[str, tuple[str, ...]] = SOURCES) -> dict[str, Any]:
     """The provenance of a figure of *benchmark* measured now on the tree at *root*."""
     paths = sources(benchmark, sources_map)
     digest, count = sources_sha256(root, paths)
@@ -116,13 +116,13 @@ def record(benchmark: str, root: Path = PROJECT_ROOT,
 
 
 def stamp(result: dict[str, Any], benchmark: str, root: Path = PROJECT_ROOT,
-          sources_map: dict[str, tuple[str, ...]] = SOURCES) -> dict[str, Any]:
+          sources_map: Mapping[str, tuple[str, ...]] = SOURCES) -> dict[str, Any]:
     """*result* with its ``provenance`` record (for an entry of a table of results)."""
     return {**result, "provenance": record(benchmark, root, sources_map)}
 
 
 def write_result(path: Path, result: dict[str, Any], benchmark: str, root: Path = PROJECT_ROOT,
-                 sources_map: dict[str, tuple[str, ...]] = SOURCES) -> dict[str, Any]:
+                 sources_map: Mapping[str, tuple[str, ...]] = SOURCES) -> dict[str, Any]:
     """Write *result* with its provenance to *path* as indented JSON; return what was written."""
     stamped = stamp(result, benchmark, root, sources_map)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -140,8 +140,8 @@ class Verdict:
 
 
 def _check_record(name: str, provenance: dict[str, Any], root: Path,
-                  sources_map: dict[str, tuple[str, ...]]) -> Verdict:
-    benchmark = provenance.get("benchmark")
+                  sources_map: Mapping[str, tuple[str, ...]]) -> Verdict:
+    benchmark = str(provenance.get("benchmark"))
     if benchmark not in sources_map:
         return Verdict(name, False, f"unknown benchmark {benchmark!r}: add it to SOURCES in bench/provenance.py")
     paths = sources(benchmark, sources_map)
@@ -156,7 +156,7 @@ def _check_record(name: str, provenance: dict[str, Any], root: Path,
 
 
 def check_file(path: Path, root: Path = PROJECT_ROOT,
-               sources_map: dict[str, tuple[str, ...]] = SOURCES) -> list[Verdict]:
+               sources_map: Mapping[str, tuple[str, ...]] = SOURCES) -> list[Verdict]:
     """Verdicts for a result file: one for its top-level provenance, or one per stamped entry of a table."""
     name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     try:
@@ -173,7 +173,7 @@ def check_file(path: Path, root: Path = PROJECT_ROOT,
 
 
 def check(results_dir: Path = RESULTS_DIR, root: Path = PROJECT_ROOT,
-          sources_map: dict[str, tuple[str, ...]] = SOURCES) -> list[Verdict]:
+          sources_map: Mapping[str, tuple[str, ...]] = SOURCES) -> list[Verdict]:
     """Verdicts for every result file in *results_dir*, in name order."""
     return [v for path in sorted(results_dir.glob("*.json")) for v in check_file(path, root, sources_map)]
 
