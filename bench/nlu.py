@@ -16,6 +16,7 @@ settings), optionally changed by a variant: ``+``-joined tokens applied in order
     nochar      drop the char_wb count vectors
     layersN     DIET number_of_transformer_layers = N
     epochsN     DIET epochs = N
+    embedN      DIET embedding_dimension = N (default 20)
 
 e.g. ``use+layers1``. Rasa (``.venv/rasa``) trains on BANKING77 train written
 as Rasa YAML into a temporary directory (with its own Rasa cache, so nothing is
@@ -184,6 +185,8 @@ def apply_token(pipeline: list[dict[str, Any]], token: str) -> list[dict[str, An
         _diet(pipeline)["number_of_transformer_layers"] = int(match.group(1))
     elif match := re.fullmatch(r"epochs(\d+)", token):
         _diet(pipeline)["epochs"] = int(match.group(1))
+    elif match := re.fullmatch(r"embed(\d+)", token):
+        _diet(pipeline)["embedding_dimension"] = int(match.group(1))
     else:
         raise ValueError(f"unknown variant token {token!r} (see `python -m bench.nlu --help`)")
     return pipeline
@@ -364,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     intents = sorted({row.intent for row in train})
     log(f"variant {args.variant}: {len(train)} train / {len(test)} test examples, {len(intents)} intents")
 
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-nlu-") as tmp:
         work = Path(tmp)
         try:
@@ -389,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
         "pipeline_is_config_yml": config["pipeline"] == yaml.safe_load(CONFIG.read_text())["pipeline"],
         "project": project,
         "cpu_count": os.cpu_count(),
+        # Other work on the machine stretches the times: the 1-minute load before and after.
+        "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "encoder_versions": encoder_versions() if "nlu.sentence_featurizer" in json.dumps(config["pipeline"]) else None,
         "commit": git_commit(),
         "data_sha256": data_sha256(args.data),
