@@ -29,7 +29,8 @@ pipeline is also trained on the project's own data and scored on
 Results: ``bench/results/nlu.json`` (full run of the unchanged config.yml pipeline:
 the headline ``nlu_banking77_accuracy``), ``bench/results/nlu_variants.json``
 (every full or subset run, keyed by variant), ``bench/results/nlu.quick.json``
-(``--quick``; never the full files). BANKING77 (CC BY 4.0, Casanueva et al. 2020,
+(``--quick``; never the full files); each result and each table entry carries a
+``provenance`` record (``bench/provenance.py``). BANKING77 (CC BY 4.0, Casanueva et al. 2020,
 "Efficient Intent Detection with Dual Sentence Encoders") is read from
 ``../shared/data/banking77`` and never copied into the repository; when it is
 missing the benchmark exits with status 2 and writes nothing.
@@ -60,7 +61,7 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from assistant.environments import VENV_ROOT
 from assistant.settings import PROJECT_ROOT
-from bench.provenance import stamp
+from bench.provenance import stamp, write_result
 
 DATA_DIR = PROJECT_ROOT.parent / "shared" / "data" / "banking77"
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
@@ -297,16 +298,6 @@ def project_holdout(config: dict[str, Any], work: Path) -> dict[str, Any]:
 # Provenance and results
 
 
-def git_commit() -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "config.yml", "nlu", "bench/nlu.py"],
-                               cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return out.stdout.strip() + ("+uncommitted" if dirty else "")
-
-
 def encoder_versions() -> dict[str, str]:
     probe = ("import json; from nlu.sentence_featurizer import ENCODERS, encoder_version; "
              "print(json.dumps({n: encoder_version(n) for n in ENCODERS}))")
@@ -316,8 +307,9 @@ def encoder_versions() -> dict[str, str]:
 
 
 def merge_variant(path: Path, key: str, result: dict[str, Any]) -> None:
+    """Add or replace the entry *key* of the variants table, stamped with its own provenance."""
     table = json.loads(path.read_text()) if path.exists() else {}
-    table[key] = result
+    table[key] = stamp(result, "nlu")
     path.write_text(json.dumps(dict(sorted(table.items())), indent=2) + "\n")
 
 
@@ -396,23 +388,20 @@ def main(argv: list[str] | None = None) -> int:
         # Other work on the machine stretches the times: the 1-minute load before and after.
         "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "encoder_versions": encoder_versions() if "nlu.sentence_featurizer" in json.dumps(config["pipeline"]) else None,
-        "commit": git_commit(),
         "data_sha256": data_sha256(args.data),
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "data": "BANKING77 (Casanueva et al. 2020, CC BY 4.0)",
     }
-    result = stamp(result, "nlu")  # provenance: commit, dirty tree, sha256 of what it measures (bench/provenance.py)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     if args.quick:
         written = [RESULTS_DIR / "nlu.quick.json"]
-        written[0].write_text(json.dumps(result, indent=2) + "\n")
+        write_result(written[0], result, "nlu")
     else:
         key = args.variant + (f"@train{train_per_intent or 'all'}/test{test_per_intent or 'all'}" if subset else "")
         written = [RESULTS_DIR / "nlu_variants.json"]
         merge_variant(written[0], key, result)
         if not subset and result["pipeline_is_config_yml"]:
             written.append(RESULTS_DIR / "nlu.json")
-            written[-1].write_text(json.dumps(result, indent=2) + "\n")
+            write_result(written[-1], result, "nlu")
     print_table(result)
     print("\nwritten to " + ", ".join(str(p.relative_to(PROJECT_ROOT)) for p in written))
     return 0
