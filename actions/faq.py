@@ -13,27 +13,25 @@ import logging
 import re
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import services
-from actions.contact import human_contact_text
+from actions import replies, services
 from actions.handoff import not_understood
+from actions.skill import SkillAction
 from assistant import settings
 from commerce.models import FaqOutcome
 from commerce.unanswered import record_unanswered
-from retrieval import Outcome, SearchHit, decide, normalise_query
+from dialogue.context import ELLIPSIS_START, FAQ_ARTICLE, REFERENCE
+from retrieval import Decision, Outcome, SearchHit, decide, normalise_query
 from retrieval.chunking import Chunk
 from retrieval.knowledge_base import Article
 
 log = logging.getLogger(__name__)
 
 SEARCH_DEPTH = 5
-DID_YOU_MEAN = "I'm not sure I understood. Did you mean one of these?"
-DONT_KNOW = "Sorry, I don't know the answer to that one, and I'd rather not guess."
-TALK_TO_PERSON = {"title": "Talk to a person", "payload": "/request_human"}
-SEARCH_FAILED = "Sorry, I can't look that up right now."
-NO_SUCH_ARTICLE = "Sorry, I couldn't find that article. Could you ask your question in your own words?"
+FOLLOW_UP_WORDS = 12  # a longer question stands on its own
 
 
 def article_url(article_id: str) -> str:
@@ -41,36 +39,54 @@ def article_url(article_id: str) -> str:
 
 
 def article_text(article: Article, passage: Chunk) -> str:
-    return f"{article.title}\n\n{passage.text}\n\nRead the full article: {article_url(article.id)}"
+    return replies.text("faq.article", title=article.title, passage=passage.text, url=article_url(article.id))
 
 
 def choose_article_payload(article_id: str) -> str:
     return "/choose_article" + json.dumps({"article_id": article_id}, separators=(",", ":"))
 
 
-class ActionAnswerFaq(Action):
+def talk_to_person() -> Dict[str, str]:
+    return {"title": replies.text("faq.button_person"), "payload": "/request_human"}
+
+
+def is_follow_up(question: str) -> bool:
+    """A short question leaning on the last answer ("and how long does that take?")."""
+    return len(question.split()) <= FOLLOW_UP_WORDS and bool(ELLIPSIS_START.search(question) or
+                                                              REFERENCE.search(question))
+
+
+def answer_in_context(question: str, tracker: Tracker) -> tuple[list[SearchHit], Decision]:
+    """Search the question; a follow-up is read together with the last article's title, and that
+    reading wins when it gives a clear answer ("and how long does that take?" after refunds)."""
+    retriever, thresholds = services.faq_retriever(), services.faq_thresholds()
+    hits = retriever.search(question, k=SEARCH_DEPTH)
+    decision = decide(hits, thresholds)
+    previous = retriever.articles.get(str(tracker.get_slot(FAQ_ARTICLE) or ""))
+    if previous is None or not is_follow_up(question):
+        return hits, decision
+    in_context = retriever.search(f"{previous.title}: {question}", k=SEARCH_DEPTH)
+    contextual = decide(in_context, thresholds)
+    return (in_context, contextual) if contextual.outcome is Outcome.ANSWER else (hits, decision)
+
+
+class ActionAnswerFaq(SkillAction):
     """Answers the latest message from the knowledge base (see the module docstring)."""
+
+    unavailable_reply = "faq.search_failed"
 
     def name(self) -> Text:
         return "action_answer_faq"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         question = (tracker.latest_message or {}).get("text") or ""
-        try:
-            hits = services.faq_retriever().search(question, k=SEARCH_DEPTH)
-            decision = decide(hits, services.faq_thresholds())
-        except Exception as error:  # the engine is loaded at start; anything here is a bug, not the customer's
-            log.error("FAQ search failed: %s", type(error).__name__, exc_info=error)
-            dispatcher.utter_message(text=f"{SEARCH_FAILED} {human_contact_text()}")
-            return []
-        if decision.outcome is Outcome.ANSWER:
+        hits, decision = answer_in_context(question, tracker)
+        if decision.outcome is Outcome.ANSWER and decision.answer is not None:
             dispatcher.utter_message(text=article_text(decision.answer.article, decision.answer.chunk))
-            return []
+            return [SlotSet(FAQ_ARTICLE, decision.answer.article.id)]
         if decision.outcome is Outcome.SUGGEST:
             dispatcher.utter_message(
-                text=DID_YOU_MEAN,
+                text=replies.text("faq.did_you_mean"),
                 buttons=[
                     {"title": hit.article.title, "payload": choose_article_payload(hit.article.id)}
                     for hit in decision.suggestions
@@ -79,7 +95,7 @@ class ActionAnswerFaq(Action):
             self._record(tracker, question, FaqOutcome.GREY_ZONE, hits)
             return []
         self._record(tracker, question, FaqOutcome.UNKNOWN, hits)
-        return not_understood(dispatcher, tracker, DONT_KNOW, buttons=[TALK_TO_PERSON])
+        return not_understood(dispatcher, tracker, replies.text("faq.dont_know"), buttons=[talk_to_person()])
 
     @staticmethod
     def _record(tracker: Tracker, question: str, outcome: FaqOutcome, hits: List[SearchHit]) -> None:
@@ -101,31 +117,32 @@ class ActionAnswerFaq(Action):
             log.warning("Could not store an unanswered FAQ question: %s", type(error).__name__)
 
 
-class ActionShowArticle(Action):
+class ActionShowArticle(SkillAction):
     """Shows the article the customer picked from the "Did you mean" buttons.
 
     A button sends the article's id; a customer who types "the article about
     refunds" sends a topic, which is looked up in the knowledge base.
     """
 
+    unavailable_reply = "faq.search_failed"
+
     def name(self) -> Text:
         return "action_show_article"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         article_id = next(tracker.get_latest_entity_values("article_id"), None)
         retriever = services.faq_retriever()
         article = retriever.articles.get(article_id) if isinstance(article_id, str) else None
         if article is None and isinstance(article_id, str):  # "returns policy" → returns-policy
             article = retriever.articles.get(re.sub(r"[^a-z0-9]+", "-", article_id.lower()).strip("-"))
         if article is None and isinstance(article_id, str) and normalise_query(article_id):
-            hits = retriever.search(article_id, k=1)
-            if hits and hits[0].score >= services.faq_thresholds().answer:
-                article = hits[0].article
+            hits = retriever.search(article_id, k=SEARCH_DEPTH)
+            found = decide(hits, services.faq_thresholds())
+            if found.outcome is Outcome.ANSWER and found.answer is not None:
+                article = found.answer.article
         passage = retriever.first_passage(article.id) if article else None
         if article is None or passage is None:
-            dispatcher.utter_message(text=NO_SUCH_ARTICLE)
+            dispatcher.utter_message(text=replies.text("faq.no_such_article"))
             return []
         dispatcher.utter_message(text=article_text(article, passage))
-        return []
+        return [SlotSet(FAQ_ARTICLE, article.id)]

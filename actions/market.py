@@ -28,8 +28,13 @@ from actions import replies
 from actions.services import market_analyst, market_resolver
 from actions.skill import SkillAction, current_session
 from assistant import settings
+from dialogue.context import PRICE as PRICE_CUE
 from dialogue.context import (
+    COMPARE,
     ELLIPSIS_START,
+    INDICATOR,
+    PERIOD,
+    content_words,
     MARKET_PERIOD,
     MARKET_TICKERS,
     PLURAL_REFERENCE,
@@ -77,6 +82,14 @@ def as_of_note(as_of: date, source: str) -> str:
     return replies.text("market.as_of_stale" if stale else "market.as_of", day=day(as_of), source=source)
 
 
+def names_only_a_company(text: str) -> bool:
+    """An ellipsis or a lone word with nothing a market question about the last ticker would say."""
+    words = content_words(text)
+    if not words or any(p.search(text) for p in (PERIOD, INDICATOR, PRICE_CUE, COMPARE, REFERENCE)):
+        return False
+    return len(words) == 1 or (len(words) <= 3 and bool(ELLIPSIS_START.search(text)))
+
+
 def recent_tickers(tracker: Tracker, limit: int = MAX_TICKERS) -> list[str]:
     """The tickers of this session's market answers, most recent last, at most *limit*."""
     seen: list[str] = []
@@ -107,6 +120,9 @@ class MarketRequest:
         self.context_tickers: list[str] = [t for t in tracker.get_slot(MARKET_TICKERS) or [] if isinstance(t, str)]
         if len(self.context_tickers) < 2 and PLURAL_REFERENCE.search(self.text):
             self.context_tickers = recent_tickers(tracker)  # "them": everything discussed lately
+        if not self.named and not self.unknown and names_only_a_company(self.text):
+            # "and the dow jones?", "nvidia?": a name I don't cover, not a question about what was discussed
+            self.unknown = [" ".join(content_words(self.text))]
         self.tickers = list(self.named) or ([] if self.unknown else list(self.context_tickers))
         self.period, self.period_problem = parse_period(self.text)
         remembered = tracker.get_slot(MARKET_PERIOD)
@@ -231,9 +247,11 @@ class ActionStockPrice(MarketAction):
         for ticker in tickers:
             quote = analyst.quote(ticker)
             name = analyst.tickers().get(ticker, ticker)
-            change = "" if quote.change_pct is None else replies.text("market.day_change", change=f"{quote.change_pct:+.2f}%")
-            lines.append(replies.text("market.closed_at", name=name, ticker=ticker, price=number(quote.price),
-                                      day=day(quote.as_of), change=change) + " " + as_of_note(quote.as_of, quote.source))
+            change = "" if quote.change_pct is None else replies.text("market.day_change",
+                                                                       change=f"{quote.change_pct:+.2f}%")
+            closed = replies.text("market.closed_at", name=name, ticker=ticker, price=number(quote.price),
+                                  day=day(quote.as_of), change=change)
+            lines.append(closed + " " + as_of_note(quote.as_of, quote.source))
             if request.period is not None:
                 lines.append(period_line(ticker, request.period))
         lines += no_data_line(request)
@@ -268,6 +286,8 @@ class ActionStockAnalysis(MarketAction):
             asked = indicator_line(analysis, request.indicators)
             if asked:
                 lines.insert(0, asked)
+            if request.period is not None:
+                lines.insert(0, period_line(ticker, request.period))
             lines.append(as_of_note(analysis.as_of, analysis.source))
             dispatcher.utter_message(text="\n".join(lines))
             publish_chart(dispatcher, request,
@@ -375,7 +395,8 @@ class ActionPortfolioRisk(MarketAction):
             lookback = request.period.lookback_days(min(analyst.history(h.ticker).as_of for h in holdings))
         risk = analyst.portfolio(holdings, settings.get_float("MARKET_RISK_FREE_RATE"), lookback_days=lookback)
         weights = ", ".join(f"{h.ticker} {h.weight * 100:.0f}%" for h in risk.holdings)
-        equal = replies.text("market.portfolio.equal") if all(h.weight == 1.0 for h in holdings) and len(holdings) > 1 else ""
+        equally = len(holdings) > 1 and all(h.weight == 1.0 for h in holdings)
+        equal = replies.text("market.portfolio.equal") if equally else ""
         var_amount = "" if risk.var_95_amount is None else replies.text(
             "market.portfolio.var_amount", amount=number(risk.var_95_amount, 0),
             held=number(sum(h.amount or 0 for h in holdings), 0))

@@ -19,8 +19,7 @@ from actions.services import order_service
 from actions.skill import SkillAction
 from commerce.orders import STATUS_LABELS, CancelOutcome
 from dialogue.context import CURRENT_ORDER
-
-PENDING = "pending_cancellation"
+from dialogue.context import PENDING_CANCELLATION as PENDING
 
 
 class ActionRequestCancellation(SkillAction):

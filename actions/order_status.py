@@ -50,7 +50,8 @@ def describe_order(order: OrderDetails) -> str:
     """The full answer: status, items, shipment and the latest event."""
     lines = [
         replies.text("order.headline", number=order.number, status=STATUS_LABELS[order.status]),
-        replies.text("order.summary", placed=day(order.placed_at), items=replies.text("order.items", count=item_count(order)),
+        replies.text("order.summary", placed=day(order.placed_at),
+                     items=replies.text("order.items", count=item_count(order)),
                      total=money(order.total, order.currency)),
     ]
     lines += [item_line(order, item) for item in order.items]

@@ -25,9 +25,18 @@ from actions.order_status import money
 from actions.services import recommendation_service
 from actions.skill import SkillAction
 from commerce.product_questions import Answer as ProductAnswer
-from commerce.product_questions import Asked, Row, answer_question, read_question
+from commerce.product_questions import Asked, Row, answer_question, positions_in, read_question
 from commerce.recommendations import RecommendationList, Subject
-from dialogue.context import CHEAPER, COLOUR_NAME, ELLIPSIS_START, INSTEAD, PRICIER, REC_CATEGORY, REC_MAX_PRICE, REC_SHOWN
+from dialogue.context import (
+    CHEAPER,
+    COLOUR_NAME,
+    ELLIPSIS_START,
+    INSTEAD,
+    PRICIER,
+    REC_CATEGORY,
+    REC_MAX_PRICE,
+    REC_SHOWN,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +52,19 @@ CATEGORY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "phones": ("phone", "smartphone", "mobile", "mobile phone", "cell phone", "rugged phone"),
     "tablets": ("tablet", "ipad", "e reader", "ereader", "kindle"),
     "wearables": ("wearable", "smartwatch", "smartwatches", "watch", "watches", "fitness tracker", "smart ring"),
-    "cameras": ("camera", "drone", "camera drone", "action camera", "lens", "lenses", "mirrorless camera"),
-    "gaming": ("game", "games", "video games", "console", "game console", "controller", "gaming headset",
+    "cameras": ("photography", "photographer", "camera", "drone", "camera drone", "action camera", "lens", "lenses",
+                "mirrorless camera"),
+    "gaming": ("gamer", "game", "games", "video games", "console", "game console", "controller", "gaming headset",
                "gaming mouse", "mouse", "keyboard", "mechanical keyboard"),
     "tv": ("tvs", "television", "oled tv", "qled tv", "streaming stick"),
     "monitors": ("monitor", "screen", "display", "webcam", "docking station", "dock"),
     "smart-home": ("smart home", "smarthome", "home automation", "thermostat", "smart thermostat", "robot vacuum",
                    "vacuum", "security camera", "doorbell", "video doorbell", "smart bulb", "smart plug"),
-    "kitchen": ("kitchen appliances", "appliance", "cookware", "air fryer", "blender", "kettle",
+    "kitchen": ("kitchen appliances", "appliance", "cookware", "cooking", "cook", "baking", "chef", "coffee",
+                "air fryer", "blender", "kettle",
                 "espresso machine", "coffee machine", "coffee maker", "stand mixer", "mixer"),
-    "fitness": ("exercise", "workout", "gym", "dumbbell", "dumbbells", "exercise bike", "treadmill",
+    "fitness": ("exercise", "workout", "gym", "running", "runner", "cycling", "yoga", "dumbbell", "dumbbells",
+                "exercise bike", "treadmill",
                 "massage gun", "resistance band", "yoga mat", "sport", "sports"),
     "accessories": ("accessory", "backpack", "laptop backpack", "ssd", "portable ssd", "power bank", "charger",
                     "usb c charger", "charging stand", "cable"),
@@ -64,10 +76,12 @@ _CATEGORY_WORDS = {
 _PRICE = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?![\d,])")
 _PRICE_IN_TEXT = re.compile(
     r"(?:under|below|less than|cheaper than|at most|max(?:imum)?|up to|within|<=?)\s*\$?\s*"
-    r"(\d[\d,]*(?:\.\d{1,2})?)|\$\s*(\d[\d,]*(?:\.\d{1,2})?)",
+    r"(\d[\d,]*(?:\.\d{1,2})?)|\$\s*(\d[\d,]*(?:\.\d{1,2})?)|(\d[\d,]*(?:\.\d{1,2})?)\s*(?:dollars|bucks|usd)\b",
     re.IGNORECASE,
 )
 MAX_ENTITY_CHARS = 60
+# "gaming ones", "waterproof ones": a kind of what was shown, not another category
+DESCRIBED_ONES = re.compile(r"\b([a-z-]+) (?:ones?|models?|versions?)\b", re.IGNORECASE)
 
 
 def parse_price(text: Optional[str]) -> Optional[Decimal]:
@@ -84,7 +98,7 @@ def parse_price(text: Optional[str]) -> Optional[Decimal]:
 def price_in_text(text: str) -> Optional[Decimal]:
     """A price limit written in the message itself ("under 80", "$50") when NLU found none."""
     match = _PRICE_IN_TEXT.search(text or "")
-    return parse_price(match.group(1) or match.group(2)) if match else None
+    return parse_price(match.group(1) or match.group(2) or match.group(3)) if match else None
 
 
 def parse_category(text: Optional[str]) -> Optional[str]:
@@ -159,6 +173,7 @@ class Wish:
     colour: Optional[str] = None
     exclude: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    feature: Optional[str] = None  # a word the name or description must contain ("gaming" laptops)
 
 
 def median(values: List[Decimal]) -> Decimal:
@@ -172,9 +187,9 @@ def wish_of(tracker: Tracker) -> Wish:
     price limit)."""
     text = (tracker.latest_message or {}).get("text") or ""
     raw_category = latest_entity(tracker, "product_category")
-    category = parse_category(raw_category) if raw_category is not None else category_in_text(text)
+    category = (parse_category(raw_category) if raw_category is not None else None) or category_in_text(text)
     raw_price = latest_entity(tracker, "max_price")
-    max_price = parse_price(raw_price) if raw_price is not None else price_in_text(text)
+    max_price = (parse_price(raw_price) if raw_price is not None else None) or price_in_text(text)
     notes: list[str] = []
     if raw_category is not None and category is None:
         notes.append(replies.text("recs.no_such_category", category=raw_category[:MAX_ENTITY_CHARS]))
@@ -189,13 +204,21 @@ def wish_of(tracker: Tracker) -> Wish:
         return Wish(category, max_price, notes=tuple(notes))
     last_category = tracker.get_slot(REC_CATEGORY)
     last_max = tracker.get_slot(REC_MAX_PRICE)
+    feature: Optional[str] = None
+    descriptor = DESCRIBED_ONES.search(text)
+    if descriptor and last_category and category is not None and category != last_category:
+        feature, category = descriptor.group(1).lower(), None  # "gaming ones" after laptops: gaming laptops
     if category is None:
         category = last_category
         if max_price is None and last_max is not None:
             max_price = Decimal(str(last_max))
     min_price: Optional[Decimal] = None
     if cheaper or pricier:
-        prices = [p.price for p in recommendation_service().product_details(shown)]
+        shown_products = recommendation_service().product_details(shown)
+        prices = [p.price for p in shown_products]
+        named = positions_in(text, len(shown_products))
+        if named:  # "cheaper than the first one"
+            prices = [shown_products[named[0] - 1].price]
         if prices and cheaper:
             cap = median(prices) - Decimal("0.01")
             max_price = cap if max_price is None else min(max_price, cap)
@@ -203,7 +226,7 @@ def wish_of(tracker: Tracker) -> Wish:
             min_price, max_price = median(prices), None
     colour = colour_match.group(0).lower().replace("gray", "grey") if colour_match else None
     exclude = tuple(shown) if other and category == last_category and not colour else ()
-    return Wish(category, max_price, min_price, colour, exclude, tuple(notes))
+    return Wish(category, max_price, min_price, colour, exclude, tuple(notes), feature)
 
 
 def show(
@@ -219,6 +242,7 @@ def show(
         result = recommendation_service().recommend(
             subject_of(tracker), category=wish.category, max_price=wish.max_price, k=MAX_ITEMS,
             like_last_order=like_last_order, min_price=wish.min_price, colour=wish.colour, exclude=wish.exclude,
+            feature=wish.feature,
         )
     except (FileNotFoundError, ValueError) as error:
         log.warning("recommendations unavailable: %s", error)

@@ -44,7 +44,7 @@ CUT = re.compile(
 )
 SOCIAL_START = re.compile(r"^\s*(?:hi+|hello+|hey+|hiya|howdy|good (?:morning|afternoon|evening)|thanks?(?: you)?|"
                           r"thx|ty|cheers|great|perfect|ok(?:ay)?|cool|forget (?:it|that|about it)|never ?mind|"
-                          r"scratch that|no wait|leave it|skip (?:it|that))\b[\s,!.]*", re.IGNORECASE)
+                          r"scratch that|leave it|skip (?:it|that))\b[\s,!.]*", re.IGNORECASE)
 
 CONNECTOR_START = re.compile(r"^(?:and also|also|by the way|btw|plus|oh and)\s*[,:]?\s+", re.IGNORECASE)
 

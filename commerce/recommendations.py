@@ -188,6 +188,13 @@ class RecommendationService:
         return {row.sku: ProductInfo(*row) for row in rows}
 
     @staticmethod
+    def _described(session: Session, word: str) -> set[str]:
+        """SKUs whose name or description holds *word* as a whole word."""
+        pattern = re.compile(rf"\b{re.escape(word)}\b", re.I)
+        rows = session.execute(select(Product.sku, Product.name, Product.description)).all()
+        return {sku for sku, name, description in rows if pattern.search(name) or pattern.search(description)}
+
+    @staticmethod
     def _purchases(session: Session, customer_id: int) -> list[tuple[str, datetime, int]]:
         """(sku, placed_at, order id) of every item the customer bought, oldest first."""
         return session.execute(
@@ -220,12 +227,13 @@ class RecommendationService:
         min_price: Optional[Decimal] = None,
         colour: Optional[str] = None,
         exclude: Sequence[str] = (),
+        feature: Optional[str] = None,
     ) -> RecommendationList:
         """Up to *k* products for *subject*; *like_last_order* centres them on its latest order.
 
         Filters: *category*, a price band (*min_price* < price <= *max_price*), a *colour* word in the
-        product name ("black" matches "Midnight Black"), and SKUs to leave out (*exclude*: "show me
-        others").
+        product name ("black" matches "Midnight Black"), a *feature* word in the name or description
+        ("gaming" laptops), and SKUs to leave out (*exclude*: "show me others").
         """
         ranker = self._ranker()
         variant = self.variant(subject)
@@ -262,6 +270,9 @@ class RecommendationService:
             if colour:
                 word = re.compile(rf"\b{re.escape(colour)}\b", re.I)
                 wanted &= np.array([p is not None and bool(word.search(p.name)) for p in live])
+            if feature:
+                described = self._described(session, feature)
+                wanted &= np.array([p is not None and p.sku in described for p in live])
             if exclude:
                 left_out = ranker.items.index.indices(list(exclude))
                 wanted[left_out[left_out >= 0]] = False

@@ -31,6 +31,7 @@ REC_CATEGORY = "rec_category"
 REC_MAX_PRICE = "rec_max_price"
 REC_SHOWN = "rec_shown"
 FAQ_ARTICLE = "faq_article"
+PENDING_CANCELLATION = "pending_cancellation"
 CONTEXT_SLOTS = (CURRENT_ORDER, MARKET_TICKERS, MARKET_PERIOD, PORTFOLIO, REC_CATEGORY, REC_MAX_PRICE, REC_SHOWN,
                  FAQ_ARTICLE)
 
@@ -41,6 +42,7 @@ DEACTIVATE_LOOP = "action_deactivate_loop"
 ORDER, MARKET, PORTFOLIO_SKILL, RECOMMEND, FAQ = "order", "market", "portfolio", "recommend", "faq"
 ORDER_STATUS = "action_order_status"
 REQUEST_CANCELLATION = "action_request_cancellation"
+CANCEL_ORDER, KEEP_ORDER = "action_cancel_order", "action_keep_order"
 STOCK_PRICE, STOCK_ANALYSIS, STOCK_COMPARE = "action_stock_price", "action_stock_analysis", "action_stock_compare"
 MARKET_OVERVIEW, PORTFOLIO_RISK = "action_market_overview", "action_portfolio_risk"
 RECOMMEND_ACTION, PRODUCT_DETAILS = "action_recommend", "action_product_details"
@@ -48,7 +50,7 @@ ANSWER_FAQ = "action_answer_faq"
 
 SKILL_OF_ACTION = {
     ORDER_STATUS: ORDER, "action_list_recent_orders": ORDER, REQUEST_CANCELLATION: ORDER,
-    "action_cancel_order": ORDER, "action_keep_order": ORDER,
+    CANCEL_ORDER: ORDER, KEEP_ORDER: ORDER,
     STOCK_PRICE: MARKET, STOCK_ANALYSIS: MARKET, STOCK_COMPARE: MARKET, MARKET_OVERVIEW: MARKET,
     PORTFOLIO_RISK: PORTFOLIO_SKILL,
     RECOMMEND_ACTION: RECOMMEND, "action_recommend_similar": RECOMMEND, "action_recommendation_feedback": RECOMMEND,
@@ -74,6 +76,8 @@ SKILL_INTENTS = {
 REQUEST_INTENTS = frozenset().union(*(v for k, v in SKILL_INTENTS.items() if k != FAQ)) - {"inform"} | {
     "request_human", "start_over", "stop", "goodbye"}
 CONFIDENT = 0.8  # an intent at or above this is taken at its word
+SOCIAL_INTENTS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "ask_capabilities",
+                            "stop", "start_over", "request_human", "rate_support"})
 SWITCH_CONFIDENCE = 0.7  # inside the form: a request of another skill at or above this ends the form
 
 # ---- cues ---------------------------------------------------------------------------------------
@@ -105,7 +109,7 @@ WEIGHTS = re.compile(r"\b\d{1,3}(?:\.\d+)?\s*(?:/|-|:|–)\s*\d{1,3}(?:\.\d+)?(?
 PORTFOLIO_CHANGE = _words(r"what if", r"add\w*", r"drop\w*", r"remove\w*", r"without", r"swap\w*", r"replac\w*",
                           r"instead of", r"rebalanc\w*", r"sell\w*", r"buy\w*", r"put", r"include\w*",
                           r"exclude\w*", r"take out", r"more", r"less", r"make it", r"change")
-CHEAPER = _words(r"cheaper", r"cheapest", r"less expensive", r"less pricey", r"lower[- ]priced?", r"more affordable",
+CHEAPER = _words(r"cheaper", r"less expensive", r"less pricey", r"lower[- ]priced?", r"more affordable",
                  r"affordable", r"budget", r"inexpensive", r"cheap", r"lower price", r"not so expensive",
                  r"too expensive", r"too pricey", r"too much", r"less money", r"spend less")
 PRICIER = _words(r"pricier", r"more expensive", r"higher[- ]end", r"premium", r"top of the range", r"high[- ]end",
@@ -132,9 +136,23 @@ ORDER_DETAIL = _words(r"when", r"arriv\w*", r"deliver\w*", r"eta", r"get here", 
                       r"tomorrow", r"today", r"items?", r"what'?s in", r"contents?", r"what did i (?:order|buy)",
                       r"total", r"how much (?:was|did|is)", r"paid", r"cost", r"where is", r"where'?s",
                       r"status", r"placed", r"come", r"coming", r"latest", r"update", r"still")
-ORDER_CANCEL = _words(r"cancel\w*", r"call it off", r"don'?t want (?:it|that|this)", r"stop (?:it|that order)")
+ORDER_CANCEL = _words(r"cancel(?!led)\w*", r"call it off", r"don'?t want (?:it|that|this)", r"stop (?:it|that order)")
 ORDER_REFERENCE = _words(r"it", r"its", r"it'?s", r"that", r"this", r"(?:the|my|that|this) (?:order|package|parcel|"
                          r"delivery|shipment|box|stuff)", r"that one", r"this one", r"them")
+# What a request of each skill mentions; an intent without it is weak evidence against a follow-up
+# ("how much was it?" after an order reads like a price question to the NLU).
+MARKET_WORDS = _words(r"stocks?", r"shares?", r"market", r"index", r"indices", r"tickers?", r"nasdaq", r"s&p",
+                      r"dow", r"portfolio", r"invest\w*", r"trading", r"equit\w*")
+ORDER_WORDS = _words(r"orders?", r"package", r"parcel", r"delivery", r"shipment", r"bought", r"purchases?",
+                     r"tracking", r"ordered")
+RECOMMEND_WORDS = _words(r"recommend\w*", r"suggest\w*", r"gifts?", r"presents?", r"looking for", r"buy",
+                         r"options", r"products?", r"show me", r"ideas?", r"something for")
+DEFINITION = re.compile(r"\bwhat (?:does|do|is|are)\b.{0,40}\bmean\b|\bwhat(?:'s| is| are) (?:an?|the)\s+\w+(?: \w+)?"
+                        r"(?: anyway| exactly)?\s*\??$|\bmeaning of\b|\bexplain\b|\bdefin\w*\b|\bstand for\b",
+                        re.I)
+AFFIRM_START = re.compile(r"^\s*(?:yes|yeah|yep|yup|sure|ok(?:ay)?|please do|do it|go ahead|confirm\w*|"
+                          r"absolutely|definitely)\b", re.I)
+DENY_START = re.compile(r"^\s*(?:no|nope|nah|don'?t|do not|keep it|wait|never ?mind|actually no)\b", re.I)
 ANALYSIS_ASK = _words(r"tell me about", r"anything on", r"info(?:rmation)? on", r"news on", r"how'?s", r"how is",
                       r"doing", r"outlook", r"look(?:ing)? like", r"thoughts on", r"about")
 # Product names that hold a company name but are not about its shares.
@@ -175,6 +193,7 @@ class Context:
     last_action: Optional[str] = None  # the skill action that answered last
     active_loop: Optional[str] = None
     current_order: bool = False  # an order is under discussion and the customer is verified for it
+    pending_cancellation: bool = False  # a cancellation waits for the customer's yes or no
     tickers: bool = False
     portfolio: bool = False
     shown_products: bool = False
@@ -219,10 +238,23 @@ def content_words(text: str, skip: Iterable[tuple[int, int]] = ()) -> list[str]:
     return kept
 
 
+def _evidence(turn: Turn) -> bool:
+    """The message itself says what its intent's skill is about (a ticker, an order, a product)."""
+    text = turn.text
+    if turn.intent in SKILL_INTENTS[MARKET] | SKILL_INTENTS[PORTFOLIO_SKILL]:
+        return bool(tickers_in(turn)) or bool(MARKET_WORDS.search(text))
+    if turn.intent in SKILL_INTENTS[ORDER]:
+        return turn.has("order_number") or bool(ORDER_WORDS.search(text))
+    if turn.intent in SKILL_INTENTS[RECOMMEND]:
+        return turn.has("product_category") or bool(RECOMMEND_WORDS.search(text))
+    return True
+
+
 def _confidently_other(turn: Turn, *skills: str) -> bool:
-    """The NLU is sure the message asks for another skill than *skills* (not a help-centre question)."""
+    """The NLU is sure the message asks for another skill than *skills* (not a help-centre question),
+    and the message mentions what that skill is about."""
     own = frozenset().union(*(SKILL_INTENTS[skill] for skill in skills))
-    return turn.intent in REQUEST_INTENTS - own and turn.confidence >= CONFIDENT
+    return turn.intent in REQUEST_INTENTS - own and turn.confidence >= CONFIDENT and _evidence(turn)
 
 
 def _short(text: str, limit: int) -> bool:
@@ -238,6 +270,12 @@ def route(turn: Turn, context: Context) -> Optional[Route]:
         return _inside_form(turn)
     if context.active_loop:  # another loop: leave it to its own rules
         return None
+    if context.pending_cancellation and context.last_action == REQUEST_CANCELLATION:
+        # "yes, cancel it" answers the question; it is not a new cancellation
+        if AFFIRM_START.search(text) and turn.intent not in ("deny", "stop"):
+            return Route(CANCEL_ORDER, "the customer confirms the cancellation")
+        if DENY_START.search(text) and turn.intent != "affirm":
+            return Route(KEEP_ORDER, "the customer keeps the order")
     follow = {
         ORDER: _order_follow_up,
         MARKET: _market_follow_up,
@@ -269,10 +307,12 @@ def _order_follow_up(turn: Turn, context: Context) -> Optional[Route]:
 
 
 def _market_follow_up(turn: Turn, context: Context) -> Optional[Route]:
-    if _confidently_other(turn, MARKET, PORTFOLIO_SKILL):
+    if _confidently_other(turn, MARKET, PORTFOLIO_SKILL) or turn.intent in SOCIAL_INTENTS:
         return None
     text = turn.text
     named = tickers_in(turn)
+    if DEFINITION.search(text) and not named:
+        return None  # "what does RSI mean?" is a help-centre question
     referring = bool(REFERENCE.search(text)) or bool(ELLIPSIS_START.search(text))
     period_only = bool(PERIOD.search(text)) and _short(text, 6)
     if not (named or (context.tickers and (referring or period_only or _short(text, 4)))):
@@ -285,11 +325,16 @@ def _market_follow_up(turn: Turn, context: Context) -> Optional[Route]:
         return Route(STOCK_ANALYSIS, "indicators of what was discussed")
     if PRICE.search(text):
         return Route(STOCK_PRICE, "the price of what was discussed")
-    last = context.last_action if context.last_action != MARKET_OVERVIEW else STOCK_PRICE
-    if named and (ELLIPSIS_START.search(text) or len(content_words(text, [(e.start, e.end) for e in named])) <= 2):
+    last = context.last_action if context.last_action not in (MARKET_OVERVIEW, PORTFOLIO_RISK) else STOCK_PRICE
+    rest = content_words(text, [(e.start, e.end) for e in named])
+    if named and (ELLIPSIS_START.search(text) or len(rest) <= 2):
         return Route(last or STOCK_PRICE, "the same question about another ticker")
     if context.tickers and PERIOD.search(text) and (referring or period_only):
         return Route(last or STOCK_PRICE, "the same question over another period")
+    if not named and 1 <= len(rest) <= 3 and (ELLIPSIS_START.search(text) or len(rest) == 1) \
+            and turn.intent in {"stock_price", "stock_analysis", "faq", "nlu_fallback", "out_of_scope"}:
+        # "and the dow jones?", "nvidia?": a name the market skill does not know; it says so
+        return Route(last or STOCK_PRICE, "the same question about a name I may not cover")
     return None
 
 
@@ -307,14 +352,15 @@ def _portfolio_follow_up(turn: Turn, context: Context) -> Optional[Route]:
 
 
 def _recommendation_follow_up(turn: Turn, context: Context) -> Optional[Route]:
-    if not context.shown_products or _confidently_other(turn, RECOMMEND) or tickers_in(turn):
+    if not context.shown_products or _confidently_other(turn, RECOMMEND) or tickers_in(turn) \
+            or turn.intent in SOCIAL_INTENTS:
         return None
     text = turn.text
-    if PRODUCT_DETAIL.search(text) and not (CHEAPER.search(text) and not REFERENCE.search(text)):
-        if turn.intent not in {"recommend"} or turn.confidence < CONFIDENT or REFERENCE.search(text):
+    comparative = CHEAPER.search(text) or PRICIER.search(text) or PRICE_LIMIT.search(text) or INSTEAD.search(text)
+    if PRODUCT_DETAIL.search(text) and not comparative:
+        if turn.intent != "recommend" or turn.confidence < CONFIDENT or REFERENCE.search(text):
             return Route(PRODUCT_DETAILS, "a question about the products just shown")
-    refining = (CHEAPER.search(text) or PRICIER.search(text) or PRICE_LIMIT.search(text) or INSTEAD.search(text)
-                or (COLOUR.search(text) and (_short(text, 6) or REFERENCE.search(text)))
+    refining = (comparative or (COLOUR.search(text) and (_short(text, 6) or REFERENCE.search(text)))
                 or (turn.has("product_category") and (ELLIPSIS_START.search(text) or _short(text, 4))))
     if refining:
         return Route(RECOMMEND_ACTION, "refine the last recommendation")
@@ -322,11 +368,10 @@ def _recommendation_follow_up(turn: Turn, context: Context) -> Optional[Route]:
 
 
 def _faq_follow_up(turn: Turn, context: Context) -> Optional[Route]:
-    if not context.article or _confidently_other(turn, FAQ) or tickers_in(turn):
+    if not context.article or _confidently_other(turn, FAQ) or tickers_in(turn) or turn.intent in SOCIAL_INTENTS:
         return None
     text = turn.text
-    if turn.intent in {"faq", "nlu_fallback", "out_of_scope"} and _short(text, 10) and (
-            ELLIPSIS_START.search(text) or REFERENCE.search(text)):
+    if _short(text, 12) and (ELLIPSIS_START.search(text) or REFERENCE.search(text)):
         return Route(ANSWER_FAQ, "a follow-up on the article just shown")
     return None
 
@@ -342,11 +387,11 @@ def _order_number_only(turn: Turn) -> Optional[Route]:
 
 
 def _entity_only(turn: Turn) -> Optional[Route]:
-    """A ticker with little else ("MSFT?", "tell me about IBM"): a market answer, whatever the intent."""
+    """A ticker with little else ("MSFT?", "s&p 500", "tell me about IBM"): a market answer, whatever the
+    intent — the price for a bare ticker, the analysis for "tell me about"."""
     named = tickers_in(turn)
-    if not named or turn.intent in SKILL_INTENTS[MARKET] | SKILL_INTENTS[PORTFOLIO_SKILL]:
-        return None
-    if _confidently_other(turn, MARKET):
+    if not named or turn.intent in {"stock_compare", "portfolio_risk", "market_overview"} \
+            or _confidently_other(turn, MARKET) or DEFINITION.search(turn.text):
         return None
     rest = content_words(turn.text, [(e.start, e.end) for e in named])
     if len(rest) > 1:

@@ -15,18 +15,15 @@ import sqlalchemy as sa
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import services
-from actions.faq import (
-    DID_YOU_MEAN,
-    DONT_KNOW,
-    NO_SUCH_ARTICLE,
-    ActionAnswerFaq,
-    ActionShowArticle,
-)
+from actions import replies, services
+from actions.faq import ActionAnswerFaq, ActionShowArticle
 from commerce.db import make_engine
 from commerce.migrate import upgrade
 
 ARTICLE_URL = "https://help.kestrel.example/articles/"
+DID_YOU_MEAN = replies.text("faq.did_you_mean")
+DONT_KNOW = replies.text("faq.dont_know")
+NO_SUCH_ARTICLE = replies.text("faq.no_such_article")
 
 
 @pytest.fixture(scope="module")
@@ -71,11 +68,12 @@ def top_score(question: str) -> float:
 
 
 def tracker(
-    text: str | None, sender: str = "customer-7", channel: str = "rest", entities: list[dict] | None = None
+    text: str | None, sender: str = "customer-7", channel: str = "rest", entities: list[dict] | None = None,
+    slots: dict[str, Any] | None = None,
 ) -> Tracker:
     latest = {"text": text, "intent": {"name": "faq"}, "entities": entities or []}
     events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": channel}]
-    return Tracker(sender, {}, latest, events, False, None, {}, "action_listen")
+    return Tracker(sender, slots or {}, latest, events, False, None, {}, "action_listen")
 
 
 def run(action, tracker_: Tracker) -> tuple[list[dict], list[dict]]:
@@ -94,7 +92,7 @@ def stored(url: str) -> list[dict[str, Any]]:
 
 def test_a_clear_question_is_answered_with_title_passage_and_link(faq: str) -> None:
     events, messages = run(ActionAnswerFaq(), tracker("How many days do I have to return an item I bought?"))
-    assert events == []
+    assert events == [{"event": "slot", "timestamp": None, "name": "faq_article", "value": "returns-policy"}]
     assert len(messages) == 1
     text = messages[0]["text"]
     article = services.faq_retriever().articles["returns-policy"]
@@ -212,8 +210,9 @@ def test_a_database_failure_does_not_cost_the_answer_nor_leak_the_question(
 def test_choosing_an_article_shows_its_title_first_passage_and_link(faq_engine: None) -> None:
     retriever = services.faq_retriever()
     entities = [{"entity": "article_id", "value": "click-and-collect"}]
-    events, [message] = run(ActionShowArticle(), tracker('/choose_article{"article_id":"click-and-collect"}', entities=entities))
-    assert events == []
+    events, [message] = run(ActionShowArticle(), tracker('/choose_article{"article_id":"click-and-collect"}',
+                                                         entities=entities))
+    assert events == [{"event": "slot", "timestamp": None, "name": "faq_article", "value": "click-and-collect"}]
     first = retriever.first_passage("click-and-collect")
     assert message["text"] == (
         f"{retriever.articles['click-and-collect'].title}\n\n{first.text}\n\nRead the full article: {ARTICLE_URL}click-and-collect"
@@ -241,3 +240,14 @@ def test_a_typed_title_is_looked_up_in_the_knowledge_base(faq_engine: None) -> N
     entities = [{"entity": "article_id", "value": title}]
     _, [message] = run(ActionShowArticle(), tracker(f"open the article {title}", entities=entities))
     assert message["text"].startswith(title)
+
+
+def test_a_follow_up_is_read_with_the_article_just_answered(faq: str) -> None:
+    question = "and how long does that take?"
+    events, messages = run(ActionAnswerFaq(), tracker(question, slots={"faq_article": "refunds"}))
+    assert messages[0]["text"].rstrip().endswith(ARTICLE_URL + "refunds")
+    assert events == [{"event": "slot", "timestamp": None, "name": "faq_article", "value": "refunds"}]
+    # a question that stands on its own is not bent towards the last article
+    _, other = run(ActionAnswerFaq(), tracker("How many days do I have to return an item I bought?",
+                                              slots={"faq_article": "refunds"}))
+    assert other[0]["text"].rstrip().endswith(ARTICLE_URL + "returns-policy")
