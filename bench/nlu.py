@@ -264,6 +264,7 @@ def evaluate(model: Path, test: list[Example], intents: list[str], work: Path) -
         "fallback_rate": round(float(np.mean([p == "nlu_fallback" for p in parsed["predicted"]])), 4),
         "parse_p50_ms": round(float(np.percentile(milliseconds, 50)), 2),
         "parse_p95_ms": round(float(np.percentile(milliseconds, 95)), 2),
+        "encoder_ms": parsed.get("encoder_ms") or None,
         "model_load_s": round(parsed["load_s"], 1),
         "parse_rss_mb": parsed["rss_mb"],
         "parse_peak_rss_mb": parsed["peak_rss_mb"],

@@ -6,8 +6,9 @@ MESSAGES.json is a JSON list of texts. OUT.json gets, in the same order, the
 intent the pipeline returns for each text (``predicted``, possibly the
 FallbackClassifier's ``nlu_fallback``), the classifier's own best intent (``top``:
 the first intent of the ranking that is not ``nlu_fallback``), the wall time of each parse in
-seconds (``seconds``), the load time of the model and the process's resident and
-peak resident memory after parsing. Used by ``bench/nlu.py``, which runs in the
+seconds (``seconds``), the load time of the model, the p50/p95 milliseconds of each
+sentence encoder the model uses embedding one text at a time (``encoder_ms``, first
+500 texts) and the process's resident and peak resident memory after parsing. Used by ``bench/nlu.py``, which runs in the
 other environment; no text is logged.
 """
 
@@ -22,7 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 FALLBACK = "nlu_fallback"
+ENCODER_TIMING_TEXTS = 500
 
 
 def memory_mb() -> dict[str, float]:
@@ -60,7 +64,25 @@ async def parse_all(model: Path, texts: list[str]) -> dict[str, Any]:
         predicted.append((parsed.get("intent") or {}).get("name") or "")
         ranking = [i.get("name") for i in parsed.get("intent_ranking") or [] if i.get("name") != FALLBACK]
         top.append(ranking[0] if ranking else predicted[-1])
-    return {"predicted": predicted, "top": top, "seconds": seconds, "load_s": load_s, **memory_mb()}
+    return {"predicted": predicted, "top": top, "seconds": seconds, "load_s": load_s,
+            "encoder_ms": encoder_latency(texts[:ENCODER_TIMING_TEXTS]), **memory_mb()}
+
+
+def encoder_latency(texts: list[str]) -> dict[str, dict[str, float]]:
+    """p50/p95 ms of each sentence encoder the loaded model uses, embedding one text at a time."""
+    featurizer = sys.modules.get("nlu.sentence_featurizer")
+    if featurizer is None or not texts:
+        return {}
+    timings: dict[str, dict[str, float]] = {}
+    for (name, _threads), encode in featurizer._loaded.items():
+        seconds = []
+        for text in texts:
+            started = time.perf_counter()
+            encode([text])
+            seconds.append(time.perf_counter() - started)
+        p50, p95 = np.percentile(np.array(seconds) * 1000, [50, 95])
+        timings[name] = {"p50": round(float(p50), 2), "p95": round(float(p95), 2)}
+    return timings
 
 
 def main(argv: list[str]) -> int:
