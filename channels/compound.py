@@ -46,6 +46,7 @@ SOCIAL_START = re.compile(r"^\s*(?:hi+|hello+|hey+|hiya|howdy|good (?:morning|af
                           r"thx|ty|cheers|great|perfect|ok(?:ay)?|cool|forget (?:it|that|about it)|never ?mind|"
                           r"scratch that|leave it|skip (?:it|that))\b[\s,!.]*", re.IGNORECASE)
 
+WORD = re.compile(r"[^\W\d_]{2,}")
 CONNECTOR_START = re.compile(r"^(?:and also|also|by the way|btw|plus|oh and)\s*[,:]?\s+", re.IGNORECASE)
 
 Parse = Callable[[str], Awaitable[Dict[str, Any]]]
@@ -58,8 +59,20 @@ def cut(text: str) -> List[str]:
     if social and social.end() < len(text.strip()):
         parts.append(text[: social.end()].strip())
         text = text[social.end():]
-    parts += [CONNECTOR_START.sub("", part.strip()) for part in CUT.split(text) if part and part.strip()]
-    return [part for part in parts if part]
+    pieces = [CONNECTOR_START.sub("", (piece or "").strip()) for piece in CUT.split(text)]
+    carried = ""
+    for piece in filter(None, pieces):
+        if len(WORD.findall(piece)) < 2:  # "1", "--", "ok": not a request of its own
+            if parts and (len(parts) > 1 or not social):
+                parts[-1] = f"{parts[-1]} {piece}"
+            else:
+                carried = f"{carried} {piece}".strip()
+            continue
+        parts.append(f"{carried} {piece}".strip())
+        carried = ""
+    if carried:
+        parts.append(carried)
+    return parts
 
 
 @dataclass

@@ -136,6 +136,9 @@ ORDER_DETAIL = _words(r"when", r"arriv\w*", r"deliver\w*", r"eta", r"get here", 
                       r"tomorrow", r"today", r"items?", r"what'?s in", r"contents?", r"what did i (?:order|buy)",
                       r"total", r"how much (?:was|did|is)", r"paid", r"cost", r"where is", r"where'?s",
                       r"status", r"placed", r"come", r"coming", r"latest", r"update", r"still")
+# Words that can only be about an order (not a help-centre article or a product).
+ORDER_STRONG = _words(r"arriv\w*", r"deliver(?:ed|y)?", r"carrier", r"courier", r"tracking", r"shipped",
+                      r"get here", r"show up", r"turn up")
 ORDER_CANCEL = _words(r"cancel(?!led)\w*", r"call it off", r"don'?t want (?:it|that|this)", r"stop (?:it|that order)")
 ORDER_REFERENCE = _words(r"it", r"its", r"it'?s", r"that", r"this", r"(?:the|my|that|this) (?:order|package|parcel|"
                          r"delivery|shipment|box|stuff)", r"that one", r"this one", r"them")
@@ -276,6 +279,14 @@ def route(turn: Turn, context: Context) -> Optional[Route]:
             return Route(CANCEL_ORDER, "the customer confirms the cancellation")
         if DENY_START.search(text) and turn.intent != "affirm":
             return Route(KEEP_ORDER, "the customer keeps the order")
+    if DEFINITION.search(text) and not tickers_in(turn) and (
+            turn.intent in SKILL_INTENTS[MARKET] | {"faq", "nlu_fallback", "out_of_scope"}):
+        return Route(ANSWER_FAQ, "a question about what a term means")
+    if context.current_order and context.last_skill != ORDER and ORDER_STRONG.search(text) \
+            and ORDER_REFERENCE.search(text):
+        found = _order_follow_up(turn, context)  # "when is it arriving?" after a help-centre answer
+        if found:
+            return found
     follow = {
         ORDER: _order_follow_up,
         MARKET: _market_follow_up,
@@ -339,13 +350,16 @@ def _market_follow_up(turn: Turn, context: Context) -> Optional[Route]:
 
 
 def _portfolio_follow_up(turn: Turn, context: Context) -> Optional[Route]:
-    if not context.portfolio or (_confidently_other(turn, PORTFOLIO_SKILL, MARKET) and not WEIGHTS.search(turn.text)):
+    if not context.portfolio:
         return None
     text = turn.text
+    about_orders = turn.has("order_number") or ORDER_WORDS.search(text)
+    if tickers_in(turn) and PORTFOLIO_CHANGE.search(text) and not about_orders:
+        return Route(PORTFOLIO_RISK, "the last portfolio with a holding added, removed or swapped")
+    if _confidently_other(turn, PORTFOLIO_SKILL, MARKET) and not WEIGHTS.search(text):
+        return None
     if WEIGHTS.search(text) and (PORTFOLIO_CHANGE.search(text) or REFERENCE.search(text) or _short(text, 6)):
         return Route(PORTFOLIO_RISK, "the last portfolio with other weights")
-    if tickers_in(turn) and PORTFOLIO_CHANGE.search(text):
-        return Route(PORTFOLIO_RISK, "the last portfolio with a holding added or removed")
     if PERIOD.search(text) and (REFERENCE.search(text) or ELLIPSIS_START.search(text) or _short(text, 6)):
         return Route(PORTFOLIO_RISK, "the last portfolio over another period")
     return _market_follow_up(turn, Context(last_skill=MARKET, last_action=STOCK_ANALYSIS, tickers=True))
@@ -393,9 +407,11 @@ def _entity_only(turn: Turn) -> Optional[Route]:
     if not named or turn.intent in {"stock_compare", "portfolio_risk", "market_overview"} \
             or _confidently_other(turn, MARKET) or DEFINITION.search(turn.text):
         return None
+    if turn.intent == "stock_price" and INDICATOR.search(turn.text) and not PRICE.search(turn.text):
+        return Route(STOCK_ANALYSIS, "an indicator of a ticker")  # "whats the rsi of apple"
     rest = content_words(turn.text, [(e.start, e.end) for e in named])
-    if len(rest) > 1:
-        return None
+    if len(rest) > (0 if turn.intent in SKILL_INTENTS[MARKET] else 1):
+        return None  # "analyse google stock": the NLU's market intent stands
     if ANALYSIS_ASK.search(turn.text):
         return Route(STOCK_ANALYSIS, "a ticker to tell about")
     return Route(STOCK_PRICE, "a ticker on its own")

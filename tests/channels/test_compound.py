@@ -64,9 +64,11 @@ def test_two_requests_of_different_kinds_are_both_sent_in_order() -> None:
 
 
 def test_answers_and_same_kind_parts_stay_together() -> None:
+    assert cut("1004587. jane@example.com") == ["1004587. jane@example.com"], "no words: not a part of its own"
+    assert len(cut("1; DROP TABLE orders; --")) == 1, "pieces without two words join their neighbour"
     for text in ("where is my order? it's 1004587", "1004587. jane@example.com",
                  "what's apple trading at? and microsoft's?"):
-        assert run(text, whole=INTENTS[cut(text)[0]][0]) == [text]
+        assert run(text, whole=INTENTS.get(cut(text)[0], ("order_status", 1))[0]) == [text]
     assert run("I live in the U.S. Can you ship here?", whole="faq") == ["I live in the U.S. Can you ship here?"]
 
 

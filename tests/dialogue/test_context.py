@@ -151,3 +151,29 @@ def test_last_skill_action_is_the_most_recent_skill_action() -> None:
     assert last_skill_action(["action_listen", "action_stock_price", "utter_greet", "action_recommend"]) == \
         "action_recommend"
     assert last_skill_action(["action_listen", "utter_greet"]) is None
+
+
+def test_a_market_intent_with_a_word_of_its_own_is_not_overridden() -> None:
+    for text, word in (("analyse google stock", "google"), ("show me a chart of google", "google"),
+                       ("whats the rsi of apple", "apple")):
+        assert route(turn(text, "stock_analysis", 0.95, ticker(text, word, "X")), Context()) is None
+    text = "tell me about apple stock"
+    assert action(text, Context(), "stock_price", 0.95, ticker(text, "apple", "AAPL")) == STOCK_ANALYSIS
+
+
+def test_what_a_term_means_goes_to_the_help_centre_and_an_indicator_to_the_analysis() -> None:
+    assert action("what is a moving average anyway", AFTER_PRICE, "stock_analysis", 0.95) == ANSWER_FAQ
+    assert action("what does RSI even mean?", Context(), "stock_analysis", 0.9) == ANSWER_FAQ
+    text = "whats the rsi of apple"
+    assert action(text, Context(), "stock_price", 0.9, ticker(text, "apple", "AAPL")) == STOCK_ANALYSIS
+
+
+def test_the_order_under_discussion_survives_a_help_centre_answer() -> None:
+    after_faq = Context(last_skill="faq", last_action=ANSWER_FAQ, article=True, current_order=True)
+    assert action("ok, when is it arriving", after_faq, "faq", 0.9) == ORDER_STATUS
+    assert action("how long do refunds take?", after_faq, "faq", 0.9) is None
+
+
+def test_dropping_a_holding_whatever_the_nlu_reads() -> None:
+    text = "drop microsoft"
+    assert action(text, AFTER_PORTFOLIO, "stop", 0.9, ticker(text, "microsoft", "MSFT")) == PORTFOLIO_RISK
