@@ -32,6 +32,13 @@ log = logging.getLogger(__name__)
 
 SEARCH_DEPTH = 5
 FOLLOW_UP_WORDS = 12  # a longer question stands on its own
+GENERIC_WORDS = frozenset("""
+a an the and or but so ok okay also too then if what whats what's how when where why which who whom whose is are
+was were be been being do does did done have has had can could would will should shall may might must i me my we
+our you your it its it's that this those these there they them their to of in on at by for with from about into
+take takes get gets got make go goes work works happen happens long much many soon often cost costs need want
+again still just really actually even please thanks thank until till before after paid pay say says said tell
+""".split())
 
 
 def article_url(article_id: str) -> str:
@@ -67,7 +74,15 @@ def answer_in_context(question: str, tracker: Tracker) -> tuple[list[SearchHit],
         return hits, decision
     in_context = retriever.search(f"{previous.title}: {question}", k=SEARCH_DEPTH)
     contextual = decide(in_context, thresholds)
-    return (in_context, contextual) if contextual.outcome is Outcome.ANSWER else (hits, decision)
+    if contextual.outcome is Outcome.ANSWER and (decision.outcome is not Outcome.ANSWER
+                                                 or len(topic_words(question)) < 2):
+        return in_context, contextual
+    return hits, decision
+
+
+def topic_words(question: str) -> list[str]:
+    """The words that say what a question is about ("money back", "paypal"), not how it asks."""
+    return [w for w in re.findall(r"[a-z0-9']+", question.lower()) if w not in GENERIC_WORDS]
 
 
 class ActionAnswerFaq(SkillAction):

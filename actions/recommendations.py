@@ -198,14 +198,14 @@ def wish_of(tracker: Tracker) -> Wish:
     shown = [str(s) for s in tracker.get_slot(REC_SHOWN) or []]
     colour_match = COLOUR_NAME.search(text)
     cheaper, pricier, other = CHEAPER.search(text), PRICIER.search(text), INSTEAD.search(text)
-    refining = bool(shown) and bool(cheaper or pricier or other or colour_match or ELLIPSIS_START.search(text)
-                                   or (category is None and max_price is not None))
+    descriptor = DESCRIBED_ONES.search(text)
+    refining = bool(shown) and bool(cheaper or pricier or other or colour_match or descriptor
+                                   or ELLIPSIS_START.search(text) or (category is None and max_price is not None))
     if not refining:
         return Wish(category, max_price, notes=tuple(notes))
     last_category = tracker.get_slot(REC_CATEGORY)
     last_max = tracker.get_slot(REC_MAX_PRICE)
     feature: Optional[str] = None
-    descriptor = DESCRIBED_ONES.search(text)
     if descriptor and last_category and category is not None and category != last_category:
         feature, category = descriptor.group(1).lower(), None  # "gaming ones" after laptops: gaming laptops
     if category is None:

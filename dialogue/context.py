@@ -47,6 +47,7 @@ STOCK_PRICE, STOCK_ANALYSIS, STOCK_COMPARE = "action_stock_price", "action_stock
 MARKET_OVERVIEW, PORTFOLIO_RISK = "action_market_overview", "action_portfolio_risk"
 RECOMMEND_ACTION, PRODUCT_DETAILS = "action_recommend", "action_product_details"
 ANSWER_FAQ = "action_answer_faq"
+DEFAULT_FALLBACK = "action_default_fallback"
 
 SKILL_OF_ACTION = {
     ORDER_STATUS: ORDER, "action_list_recent_orders": ORDER, REQUEST_CANCELLATION: ORDER,
@@ -104,7 +105,8 @@ PERIOD = re.compile(r"\b(?:since\s+(?:19|20)\d\d|ytd|year[- ]to[- ]date|this yea
                     r"ten|twelve|few|couple of)?\s*(?:days?|weeks?|months?|years?|decades?)|"
                     r"\d+\s*(?:d|w|m|y|yrs?|years?|months?|weeks?|days?)\b)", re.I)
 WEIGHTS = re.compile(r"\b\d{1,3}(?:\.\d+)?\s*(?:/|-|:|–)\s*\d{1,3}(?:\.\d+)?(?:\s*(?:/|-|:|–)\s*\d{1,3}(?:\.\d+)?)*\b"
-                     r"|\b\d{1,3}(?:\.\d+)?\s*(?:%|percent\b|pct\b)|\bequal(?:ly)?[- ]?weight\w*|\bevenly\b|"
+                     r"|\b\d{1,3}(?:\.\d+)?\s*(?:%|percent\b|pct\b)|\bequal(?:ly)?[- ]?weight\w*|\beven(?:ly)?\b|"
+                     r"\bequally\b|"
                      r"\bequal (?:split|parts|shares|amounts)\b|\bhalf and half\b|\bfifty[- ]fifty\b", re.I)
 PORTFOLIO_CHANGE = _words(r"what if", r"add\w*", r"drop\w*", r"remove\w*", r"without", r"swap\w*", r"replac\w*",
                           r"instead of", r"rebalanc\w*", r"sell\w*", r"buy\w*", r"put", r"include\w*",
@@ -160,6 +162,8 @@ ANALYSIS_ASK = _words(r"tell me about", r"anything on", r"info(?:rmation)? on", 
                       r"doing", r"outlook", r"look(?:ing)? like", r"thoughts on", r"about")
 # Product names that hold a company name but are not about its shares.
 NOT_A_TICKER_AFTER = re.compile(r"^\W*(?:pay|play|card|store|music|tv|watch|id|account|gift|wallet|maps|one)\b", re.I)
+KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "poiuytrewq", "lkjhgfdsa", "mnbvcxz")
+ABBREVIATIONS = frozenset("thx thnx pls plz hmm hmmm brb lmk nvm smh ppl msg pwd dvd ssd gpu cpu sms tv".split())
 FILLER = frozenset("""
 a an the and or but so ok okay please pls plz thanks thank you hi hey hello what whats what's how hows how's about
 is are was it its me tell show give on for of to in now then also again stock stocks share shares price prices
@@ -264,11 +268,24 @@ def _short(text: str, limit: int) -> bool:
     return len(re.findall(r"[\w'$^&.-]+", text)) <= limit
 
 
+def looks_like_gibberish(text: str) -> bool:
+    """Keyboard mashing ("qwzx vbnm plok", "hjkl asdf"): at least half the words are unpronounceable."""
+    words = re.findall(r"[a-z]+", text.lower())
+    if not words or len(words) > 6 or re.search(r"\d", text):
+        return False
+    odd = [w for w in words if len(w) >= 3 and w not in ABBREVIATIONS
+           and (not re.search(r"[aeiouy]", w) or re.search(r"[^aeiouy]{4,}", w)
+                or any(w in row for row in KEYBOARD_ROWS))]
+    return len(odd) * 2 >= len(words)
+
+
 def route(turn: Turn, context: Context) -> Optional[Route]:
     """The action for a message that only makes sense in context, or None (see the module docstring)."""
     text = turn.text.strip()
     if not text or text.startswith("/"):
         return None
+    if not turn.entities and turn.intent in {"out_of_scope", "nlu_fallback"} and looks_like_gibberish(text):
+        return Route(DEFAULT_FALLBACK, "not a message the assistant can understand")
     if context.active_loop == VERIFICATION_FORM:
         return _inside_form(turn)
     if context.active_loop:  # another loop: leave it to its own rules

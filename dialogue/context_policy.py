@@ -21,7 +21,14 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+    UserUtteranceReverted,
+)
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -109,6 +116,16 @@ class ContextPolicy(Policy):
             (path / "config.json").write_text(json.dumps({"priority": self.priority}))
         return self._resource
 
+    @staticmethod
+    def _message_is_new(tracker: DialogueStateTracker) -> bool:
+        """The latest message has not been taken back (a fallback reverts it; the one before is not new)."""
+        for event in reversed(tracker.events):
+            if isinstance(event, (UserUtteranceReverted, ActionReverted)):
+                return False
+            if isinstance(event, UserUttered):
+                return True
+        return False
+
     def _last_action_was_mine(self, tracker: DialogueStateTracker) -> bool:
         for event in reversed(tracker.events):
             if isinstance(event, ActionExecuted):
@@ -128,6 +145,8 @@ class ContextPolicy(Policy):
             return self._prediction(probabilities)
         latest = tracker.latest_action_name
         if latest == ACTION_LISTEN_NAME:
+            if not self._message_is_new(tracker):
+                return self._prediction(probabilities)
             found = route(turn, context_of(tracker))
             if found is None:
                 return self._prediction(probabilities)

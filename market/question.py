@@ -173,6 +173,7 @@ class Resolver:
         ("40% AAPL", "$5000 in Apple", "MSFT 2k"). Tickers without sizes get
         equal weights; sizes must all be percentages/weights or all amounts.
         """
+        text = PERIOD_WORDS.sub(" ", SINCE.sub(" ", text))  # "since 2008", "over 3 years" are not sizes
         parts = re.split(r",|;|\band\b|\bplus\b|\n|/|\s&\s|\+", text, flags=re.I)
         sized: list[tuple[str, float, str]] = []
         unsized: list[str] = []
@@ -180,21 +181,27 @@ class Resolver:
             mentions = self.mentions(part)
             if not mentions:
                 continue
-            rest = self.strip_mentions(part)
-            sizes = list(SIZE.finditer(rest))
-            if len(mentions) > 1 or len(sizes) > 1:
+            blanked = self._pattern.sub(lambda m: " " * len(m.group(0)), part)  # positions kept
+            sizes = list(SIZE.finditer(blanked))
+            if len(mentions) > 1 and len(sizes) == len(mentions):
+                # "40% apple 60% ibm", "apple 40 ibm 60": the i-th size belongs to the i-th name
+                pairs = list(zip(mentions, sizes))
+            elif len(mentions) > 1 or len(sizes) > 1:
                 if sizes:
-                    return [], "Please give one size per holding, e.g. “40% AAPL, 60% MSFT” or “$5000 in Apple and $2000 in MSFT”."
+                    return [], ("Please give one size per holding, e.g. “40% AAPL, 60% MSFT” or "
+                                "“$5000 in Apple and $2000 in MSFT”.")
                 unsized += [m.ticker for m in mentions]
                 continue
-            if not sizes:
+            elif not sizes:
                 unsized.append(mentions[0].ticker)
                 continue
-            size = sizes[0]
-            value = float(size.group("number").replace(",", "")) * {"k": 1e3, "m": 1e6}.get(
-                (size.group("scale") or "").lower(), 1.0)
-            kind = "amount" if size.group("currency") or size.group("unit_currency") else "weight"
-            sized.append((mentions[0].ticker, value, kind))
+            else:
+                pairs = [(mentions[0], sizes[0])]
+            for mention, size in pairs:
+                value = float(size.group("number").replace(",", "")) * {"k": 1e3, "m": 1e6}.get(
+                    (size.group("scale") or "").lower(), 1.0)
+                kind = "amount" if size.group("currency") or size.group("unit_currency") else "weight"
+                sized.append((mention.ticker, value, kind))
         if sized and unsized:
             return [], (f"I have sizes for {', '.join(t for t, _, _ in sized)} but not for {', '.join(unsized)}: "
                         "please give every holding a weight or an amount, or none for equal weights.")
@@ -230,6 +237,7 @@ PERIOD = re.compile(
     "|".join(sorted(UNITS, key=len, reverse=True)) + r")\b", re.I)
 SINCE = re.compile(r"\bsince\s+(?P<year>(?:19|20)\d{2})(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2}))?)?\b", re.I)
 INDICATOR_WINDOW = re.compile(r"\s*(moving|average|ma\b|sma|ema|rsi|high|low)", re.I)
+PERIOD_WORDS = re.compile(r"\b(?:\d{1,3}\s*-?\s*(?:days?|weeks?|months?|years?|yrs?)|ytd|year[- ]to[- ]date)\b", re.I)
 YTD = re.compile(r"\b(ytd|year[- ]to[- ]date|this year)\b", re.I)
 
 
@@ -283,8 +291,8 @@ def chart_indicators(text: str) -> tuple[str, ...]:
 
 # ---- what-ifs on a portfolio already analysed ("make it 70/30", "add IBM", "drop MSFT") ------------
 SPLIT = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d+)?\s*%?(?:\s*(?:/|:|-|–)\s*\d{1,3}(?:\.\d+)?\s*%?)+(?![\d.])")
-EQUAL = re.compile(r"\b(?:equal(?:ly)?[- ]?weight\w*|evenly|equal (?:split|parts|shares|amounts|weights?)|"
-                   r"half and half|fifty[- ]fifty|same weights?)\b", re.I)
+EQUAL = re.compile(r"\b(?:equal(?:ly)?[- ]?weight\w*|even(?:ly)?(?: split)?|equal(?:ly)?|"
+                   r"equal (?:split|parts|shares|amounts|weights?)|half and half|fifty[- ]fifty|same weights?)\b", re.I)
 REMOVE = re.compile(r"\b(?:drop\w*|remov\w*|without|sell(?:ing)? (?:all|off)|take out|exclud\w*|get rid of|no)\b",
                     re.I)
 REPLACE = re.compile(r"\b(?:swap\w*|replac\w*|switch\w*|instead of|in place of|rather than)\b", re.I)

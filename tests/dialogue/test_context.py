@@ -177,3 +177,12 @@ def test_the_order_under_discussion_survives_a_help_centre_answer() -> None:
 def test_dropping_a_holding_whatever_the_nlu_reads() -> None:
     text = "drop microsoft"
     assert action(text, AFTER_PORTFOLIO, "stop", 0.9, ticker(text, "microsoft", "MSFT")) == PORTFOLIO_RISK
+
+
+@pytest.mark.parametrize("text,gibberish", [
+    ("qwzx vbnm plok", True), ("asdf qwer zxcv", True), ("hjkl asdf", True),
+    ("thx", False), ("where is my order", False), ("ok", False), ("the tree", False), ("pls help 1004587", False),
+])
+def test_keyboard_mashing_is_not_understood(text: str, gibberish: bool) -> None:
+    found = route(turn(text, "out_of_scope", 0.9), Context())
+    assert (found is not None and found.action == "action_default_fallback") == gibberish

@@ -65,6 +65,9 @@ def test_unreadable_periods_are_explained() -> None:
     ("$5000 in Apple and $2000 in MSFT", [Holding("AAPL", amount=5000), Holding("MSFT", amount=2000)]),
     ("5k USD of google, 2.5k usd of FB", [Holding("GOOG", amount=5000), Holding("FB", amount=2500)]),
     ("AAPL, MSFT and IBM", [Holding("AAPL", weight=1), Holding("MSFT", weight=1), Holding("IBM", weight=1)]),
+    # no separator: the i-th size belongs to the i-th name; a period is not a size
+    ("what would 40% apple 60% ibm have done since 2008", [Holding("AAPL", weight=40), Holding("IBM", weight=60)]),
+    ("apple 70 msft 30 over 3 years", [Holding("AAPL", weight=70), Holding("MSFT", weight=30)]),
 ])
 def test_holdings(text: str, holdings: list) -> None:
     assert RESOLVER.holdings(text) == (holdings, "")
@@ -73,7 +76,7 @@ def test_holdings(text: str, holdings: list) -> None:
 @pytest.mark.parametrize("text, problem", [
     ("40% AAPL, $600 MSFT", "not a mix"),
     ("40% AAPL and MSFT", "not for MSFT"),
-    ("40% AAPL 20% MSFT", "one size per holding"),
+    ("AAPL MSFT 40%", "one size per holding"),
     ("0% AAPL, 0% MSFT", "must be positive"),
 ])
 def test_holdings_problems(text: str, problem: str) -> None:
