@@ -158,6 +158,8 @@ DEFINITION = re.compile(r"\bwhat (?:does|do|is|are)\b.{0,40}\bmean\b|\bwhat(?:'s
 AFFIRM_START = re.compile(r"^\s*(?:yes|yeah|yep|yup|sure|ok(?:ay)?|please do|do it|go ahead|confirm\w*|"
                           r"absolutely|definitely)\b", re.I)
 DENY_START = re.compile(r"^\s*(?:no|nope|nah|don'?t|do not|keep it|wait|never ?mind|actually no)\b", re.I)
+TELL_ABOUT = _words(r"tell me (?:more )?about", r"more (?:info|details) on", r"anything on", r"thoughts on",
+                    r"how'?s .{1,20} doing", r"how is .{1,20} doing", r"what'?s going on with")
 ANALYSIS_ASK = _words(r"tell me about", r"anything on", r"info(?:rmation)? on", r"news on", r"how'?s", r"how is",
                       r"doing", r"outlook", r"look(?:ing)? like", r"thoughts on", r"about")
 # Product names that hold a company name but are not about its shares.
@@ -353,6 +355,8 @@ def _market_follow_up(turn: Turn, context: Context) -> Optional[Route]:
         return Route(STOCK_ANALYSIS, "indicators of what was discussed")
     if PRICE.search(text):
         return Route(STOCK_PRICE, "the price of what was discussed")
+    if named and TELL_ABOUT.search(text):
+        return Route(STOCK_ANALYSIS, "tell about a ticker")
     last = context.last_action if context.last_action not in (MARKET_OVERVIEW, PORTFOLIO_RISK) else STOCK_PRICE
     rest = content_words(text, [(e.start, e.end) for e in named])
     if named and (ELLIPSIS_START.search(text) or len(rest) <= 2):

@@ -186,3 +186,8 @@ def test_dropping_a_holding_whatever_the_nlu_reads() -> None:
 def test_keyboard_mashing_is_not_understood(text: str, gibberish: bool) -> None:
     found = route(turn(text, "out_of_scope", 0.9), Context())
     assert (found is not None and found.action == "action_default_fallback") == gibberish
+
+
+def test_tell_me_about_after_a_price_is_an_analysis() -> None:
+    text = "tell me more about the nasdaq"
+    assert action(text, AFTER_PRICE, "stock_price", 0.9, ticker(text, "nasdaq", "^IXIC")) == STOCK_ANALYSIS
