@@ -17,6 +17,8 @@ settings), optionally changed by a variant: ``+``-joined tokens applied in order
     layersN     DIET number_of_transformer_layers = N
     epochsN     DIET epochs = N
     embedN      DIET embedding_dimension = N (default 20)
+    scaleX      multiply the sentence embeddings by X (they are unit length; e.g. scale22.6
+                gives components of about unit variance for 512 dims)
 
 e.g. ``use+layers1``. Rasa (``.venv/rasa``) trains on BANKING77 train written
 as Rasa YAML into a temporary directory (with its own Rasa cache, so nothing is
@@ -188,6 +190,10 @@ def apply_token(pipeline: list[dict[str, Any]], token: str) -> list[dict[str, An
         _diet(pipeline)["epochs"] = int(match.group(1))
     elif match := re.fullmatch(r"embed(\d+)", token):
         _diet(pipeline)["embedding_dimension"] = int(match.group(1))
+    elif match := re.fullmatch(r"scale(\d+(?:\.\d+)?)", token):
+        for component in pipeline:
+            if component["name"] == FEATURIZER:
+                component["scale"] = float(match.group(1))
     else:
         raise ValueError(f"unknown variant token {token!r} (see `python -m bench.nlu --help`)")
     return pipeline

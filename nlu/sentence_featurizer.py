@@ -27,6 +27,9 @@ Invariants:
   shared by the graph nodes of a process). ``fingerprint_addon`` puts the encoder
   package's version into Rasa's fingerprint, so Rasa's training cache never reuses
   features computed by another version;
+- vectors are the encoder's (unit length) times ``scale`` (default 1). DIET feeds dense
+  features unscaled into an L2-regularised layer next to sparse counts of about 1, so a
+  scale that gives the components about unit variance (sqrt(dim)) lets it use them;
 - encoders run with ``threads`` BLAS/OpenMP threads (default 1: on a small shared
   machine more threads make the numpy encoder many times slower).
 """
@@ -129,8 +132,15 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """``encoder``: a key of ``ENCODERS``; ``threads``: BLAS/OpenMP threads of the encoder;
-        ``token_features``: also add per-token sequence features."""
-        return {**DenseFeaturizer.get_default_config(), "encoder": "use_m3", "threads": 1, "token_features": False}
+        ``token_features``: also add per-token sequence features; ``scale``: factor applied to
+        every vector (the encoders give unit-length vectors)."""
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "encoder": "use_m3",
+            "threads": 1,
+            "token_features": False,
+            "scale": 1.0,
+        }
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
@@ -145,6 +155,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             raise InvalidConfigException(f"SentenceEmbeddingFeaturizer: threads must be an integer ≥ 1, not {threads!r}.")
         if not isinstance(config.get("token_features", False), bool):
             raise InvalidConfigException("SentenceEmbeddingFeaturizer: token_features must be true or false.")
+        scale = config.get("scale", 1.0)
+        if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not 0 < scale < float("inf"):
+            raise InvalidConfigException(f"SentenceEmbeddingFeaturizer: scale must be a positive number, not {scale!r}.")
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
@@ -168,6 +181,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         self.encoder_name: str = config["encoder"]
         self.dim = ENCODERS[self.encoder_name].dim
         self.token_features = bool(config.get("token_features", False))
+        self.scale = float(config.get("scale", 1.0))
         self._encode = load_encoder(self.encoder_name, int(config["threads"]))
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -185,6 +199,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
                 raise ValueError(
                     f"encoder {self.encoder_name} returned shape {vectors.shape}, expected {(len(distinct), self.dim)}"
                 )
+            vectors = vectors * np.float32(self.scale) if self.scale != 1.0 else vectors
             row = {text: i for i, text in enumerate(distinct)}
             for i, text in enumerate(texts):
                 if text in row:

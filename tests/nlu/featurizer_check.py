@@ -67,6 +67,7 @@ for text, message, alone in zip(texts, batch, single):
 invalid: dict[str, str | None] = {}
 bad_configs: dict[str, dict[str, object]] = {
     "encoder": {"encoder": "nope"}, "threads": {"threads": 0}, "token_features": {"token_features": "yes"},
+    "scale": {"scale": 0},
 }
 for name, bad in bad_configs.items():
     try:

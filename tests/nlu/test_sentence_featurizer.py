@@ -75,18 +75,22 @@ def test_vectors_follow_meaning_across_languages(use_m3: dict[str, Any]) -> None
     assert cosine(order, german) > cosine(order, stock) + 0.1
 
 
-def test_token_features_give_one_row_per_token() -> None:
-    result = run_check({"token_features": True}, ["where is my order", "MSFT?", ""])
+def test_token_features_give_one_row_per_token_and_scale_multiplies(use_m3: dict[str, Any]) -> None:
+    result = run_check({"token_features": True, "scale": 2.5}, ["where is my order", "MSFT?", ""])
     assert [m["tokens"] for m in result["messages"]][:2] == [4, 1]
     for message in result["messages"]:
         assert message["sequence_rows"] == message["tokens"]
         assert message["sequence_dim"] == 512
+    np.testing.assert_allclose(result["messages"][0]["vector"], np.array(use_m3["messages"][0]["vector"]) * 2.5,
+                               rtol=1e-4, atol=1e-6)
+    assert not np.any(result["messages"][2]["vector"])
 
 
 def test_invalid_configurations_are_refused(use_m3: dict[str, Any]) -> None:
     assert "unknown encoder" in use_m3["invalid"]["encoder"]
     assert "threads" in use_m3["invalid"]["threads"]
     assert "token_features" in use_m3["invalid"]["token_features"]
+    assert "scale must be a positive number" in use_m3["invalid"]["scale"]
 
 
 def test_fingerprint_names_the_encoder_and_its_installed_version(use_m3: dict[str, Any]) -> None:
