@@ -42,7 +42,8 @@ CUT = re.compile(
     r"recommend|give|compare|cancel|check|any)\b)",
     re.IGNORECASE,
 )
-SOCIAL_START = re.compile(r"^\s*(?:hi+|hello+|hey+|hiya|howdy|good (?:morning|afternoon|evening)|thanks?(?: you)?|"
+SOCIAL_START = re.compile(r"^\s*(?:(?:hi+|hello+|hey+|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening|day)|"
+                          r"morning|evening|afternoon)(?: there| all| guys| team| folks| again| you)?|thanks?(?: you)?|"
                           r"thx|ty|cheers|great|perfect|ok(?:ay)?|cool|forget (?:it|that|about it)|never ?mind|"
                           r"scratch that|leave it|skip (?:it|that))\b[\s,!.]*", re.IGNORECASE)
 

@@ -94,6 +94,7 @@ ELLIPSIS_START = re.compile(r"^\s*(?:ok(?:ay)?,?\s+|and\s+|so\s+)?(?:and|what ab
                             r"now|also|then|what of|for|as for)\b", re.I)
 COMPARE = _words(r"side by side", r"compare\w*", r"comparison", r"versus", r"vs\.?", r"against", r"stack up",
                  r"better than", r"relative to", r"next to each other", r"head to head")
+WHICH_OF = _words(r"which", r"or", r"better", r"worse", r"riskier", r"safer", r"more \w+ than", r"less \w+ than")
 INDICATOR = _words(r"rsi", r"macd", r"moving averages?", r"averages?", r"sma ?\d*", r"ema ?\d*", r"bollinger\w*",
                    r"trend\w*", r"volatil\w*", r"charts?", r"graphs?", r"plot", r"drawdowns?", r"technicals?",
                    r"analy[sz]\w*", r"beta", r"overbought", r"oversold", r"momentum", r"\d+[- ]?day",
@@ -108,9 +109,9 @@ WEIGHTS = re.compile(r"\b\d{1,3}(?:\.\d+)?\s*(?:/|-|:|–)\s*\d{1,3}(?:\.\d+)?(?
                      r"|\b\d{1,3}(?:\.\d+)?\s*(?:%|percent\b|pct\b)|\bequal(?:ly)?[- ]?weight\w*|\beven(?:ly)?\b|"
                      r"\bequally\b|"
                      r"\bequal (?:split|parts|shares|amounts)\b|\bhalf and half\b|\bfifty[- ]fifty\b", re.I)
-PORTFOLIO_CHANGE = _words(r"what if", r"add\w*", r"drop\w*", r"remove\w*", r"without", r"swap\w*", r"replac\w*",
-                          r"instead of", r"rebalanc\w*", r"sell\w*", r"buy\w*", r"put", r"include\w*",
-                          r"exclude\w*", r"take out", r"more", r"less", r"make it", r"change")
+PORTFOLIO_CHANGE = _words(r"what if", r"add\w*", r"drop\w*", r"remov\w*", r"without", r"swap\w*", r"replac\w*",
+                          r"instead of", r"rebalanc\w*", r"includ\w*", r"exclud\w*", r"take out", r"get rid of",
+                          r"make it", r"change it", r"switch\w*")
 CHEAPER = _words(r"cheaper", r"less expensive", r"less pricey", r"lower[- ]priced?", r"more affordable",
                  r"affordable", r"budget", r"inexpensive", r"cheap", r"lower price", r"not so expensive",
                  r"too expensive", r"too pricey", r"too much", r"less money", r"spend less")
@@ -292,7 +293,8 @@ def route(turn: Turn, context: Context) -> Optional[Route]:
         return _inside_form(turn)
     if context.active_loop:  # another loop: leave it to its own rules
         return None
-    if context.pending_cancellation and context.last_action == REQUEST_CANCELLATION:
+    if context.pending_cancellation and context.last_action == REQUEST_CANCELLATION \
+            and not turn.has("order_number"):
         # "yes, cancel it" answers the question; it is not a new cancellation
         if AFFIRM_START.search(text) and turn.intent not in ("deny", "stop"):
             return Route(CANCEL_ORDER, "the customer confirms the cancellation")
@@ -306,6 +308,12 @@ def route(turn: Turn, context: Context) -> Optional[Route]:
         found = _order_follow_up(turn, context)  # "when is it arriving?" after a help-centre answer
         if found:
             return found
+    if turn.intent in SKILL_INTENTS[MARKET] and not _evidence(turn) and ORDER_WORDS.search(text) \
+            and not turn.has("order_number"):
+        # "what's going on with my order?" read as a market question: it is about an order
+        if context.current_order:
+            return Route(ORDER_STATUS, "an order question the NLU read as a market one")
+        return Route(VERIFICATION_FORM, "an order question the NLU read as a market one", order_goal="status")
     follow = {
         ORDER: _order_follow_up,
         MARKET: _market_follow_up,
@@ -349,7 +357,9 @@ def _market_follow_up(turn: Turn, context: Context) -> Optional[Route]:
         return None
     if turn.intent == "portfolio_risk" and turn.confidence >= CONFIDENT:
         return None
-    if COMPARE.search(text):
+    if context.portfolio and named and PORTFOLIO_CHANGE.search(text):
+        return Route(PORTFOLIO_RISK, "the portfolio discussed, with a holding added, removed or swapped")
+    if COMPARE.search(text) or (len(named) >= 2 and WHICH_OF.search(text)):
         return Route(STOCK_COMPARE, "compare what was discussed")
     if INDICATOR.search(text):
         return Route(STOCK_ANALYSIS, "indicators of what was discussed")

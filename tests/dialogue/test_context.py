@@ -191,3 +191,23 @@ def test_keyboard_mashing_is_not_understood(text: str, gibberish: bool) -> None:
 def test_tell_me_about_after_a_price_is_an_analysis() -> None:
     text = "tell me more about the nasdaq"
     assert action(text, AFTER_PRICE, "stock_price", 0.9, ticker(text, "nasdaq", "^IXIC")) == STOCK_ANALYSIS
+
+
+def test_comparing_holdings_after_a_portfolio_is_a_comparison() -> None:
+    assert action("put them side by side", AFTER_PORTFOLIO, "stock_compare", 0.9) == STOCK_COMPARE
+    text = "which is more volatile, apple or msft?"
+    named = (ticker(text, "apple", "AAPL"), ticker(text, "msft", "MSFT"))
+    assert action(text, AFTER_PORTFOLIO, "stock_compare", 0.95, *named) == STOCK_COMPARE
+
+
+def test_an_order_question_read_as_a_market_one_goes_to_the_order() -> None:
+    assert action("what's going on with my order?", Context(), "stock_analysis", 0.9) == VERIFICATION_FORM
+    assert action("what's going on with my order?", AFTER_ORDER, "stock_analysis", 0.9) == ORDER_STATUS
+    text = "what's going on with apple stock"
+    assert action(text, AFTER_ORDER, "stock_analysis", 0.9, ticker(text, "apple", "AAPL")) is None
+
+
+def test_the_portfolio_stays_the_subject_of_changes_after_a_market_question() -> None:
+    after_ellipsis = Context(last_skill=MARKET, last_action=STOCK_ANALYSIS, tickers=True, portfolio=True)
+    text = "remove ibm"
+    assert action(text, after_ellipsis, "stock_price", 0.55, ticker(text, "ibm", "IBM")) == PORTFOLIO_RISK
