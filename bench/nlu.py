@@ -4,6 +4,7 @@
     python -m bench.nlu --quick              # CI: 20 train / 6 test rows per intent; NOT comparable
     python -m bench.nlu --variant use        # the pipeline of config.yml changed by a variant (below)
     python -m bench.nlu --per-intent 30      # a stratified train subset, for cheap experiments
+    python -m bench.nlu --project-only --variant use   # only the project's own data (no BANKING77)
 
 The pipeline is the ``pipeline:`` of ``config.yml`` (same components, same
 settings), optionally changed by a variant: ``+``-joined tokens applied in order,
@@ -277,19 +278,45 @@ def evaluate(model: Path, test: list[Example], intents: list[str], work: Path) -
     }
 
 
+def snapshot_project(work: Path) -> tuple[dict[str, Path], str]:
+    """Copy the project's training inputs and hold-out into *work*; their paths there and one sha256 of them.
+
+    Other work may edit data/ while a run trains: a snapshot makes one run's training and
+    test see the same files, and the hash says whether two runs measured the same inputs.
+    """
+    digest = hashlib.sha256()
+    paths: dict[str, Path] = {}
+    for name in ("domain.yml", *PROJECT_DATA, "tests/nlu_holdout.yml"):
+        source, target = PROJECT_ROOT / name, work / "project_inputs" / name
+        files = [source] if source.is_file() else sorted(p for p in source.rglob("*") if p.is_file())
+        for file in files:
+            copy_to = target / file.relative_to(source) if source.is_dir() else target
+            copy_to.parent.mkdir(parents=True, exist_ok=True)
+            copy_to.write_bytes(file.read_bytes())
+            digest.update(file.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+        paths[name] = target
+    return paths, digest.hexdigest()
+
+
 def project_holdout(config: dict[str, Any], work: Path) -> dict[str, Any]:
-    """Train the project's model with *config* into *work* (never models/) and score tests/nlu_holdout.yml."""
+    """Train the project's model with *config* into *work* (never models/) and score tests/nlu_holdout.yml.
+
+    Both run on a snapshot of domain.yml, data/{nlu,rules,stories} and the hold-out taken first.
+    """
+    inputs, inputs_sha256 = snapshot_project(work)
     (work / "project_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     log("training the project's own model with this pipeline ...")
     env = rasa_env(work / "project_cache")
     seconds, peak = run_measured(
-        [str(RASA), "train", "--config", str(work / "project_config.yml"), "--domain", "domain.yml",
-         "--data", *PROJECT_DATA, "--out", str(work / "project"), "--fixed-model-name", "project"],
+        [str(RASA), "train", "--config", str(work / "project_config.yml"), "--domain", str(inputs["domain.yml"]),
+         "--data", *(str(inputs[d]) for d in PROJECT_DATA), "--out", str(work / "project"),
+         "--fixed-model-name", "project"],
         env, work / "project_train.log",
     )
     log("rasa test nlu on tests/nlu_holdout.yml ...")
-    run_measured([str(RASA), "test", "nlu", "--nlu", str(HOLDOUT), "--model", str(work / "project" / "project.tar.gz"),
-                  "--out", str(work / "project_results")], env, work / "project_test.log")
+    run_measured([str(RASA), "test", "nlu", "--nlu", str(inputs["tests/nlu_holdout.yml"]),
+                  "--model", str(work / "project" / "project.tar.gz"), "--out", str(work / "project_results")],
+                 env, work / "project_test.log")
     report = json.loads((work / "project_results" / "intent_report.json").read_text())
     return {
         "train_s": round(seconds, 1),
@@ -298,6 +325,7 @@ def project_holdout(config: dict[str, Any], work: Path) -> dict[str, Any]:
         "holdout_weighted_f1": round(report["weighted avg"]["f1-score"], 4),
         "holdout_macro_f1": round(report["macro avg"]["f1-score"], 4),
         "holdout_examples": int(report["weighted avg"]["support"]),
+        "inputs_sha256": inputs_sha256,
     }
 
 
@@ -329,6 +357,34 @@ def print_table(result: dict[str, Any]) -> None:
         print(f"| project.{key} | {value} |")
 
 
+def run_context(config: dict[str, Any], load_before: float) -> dict[str, Any]:
+    """What every result records about the pipeline and the machine besides its figures."""
+    return {
+        "pipeline": config["pipeline"],
+        "pipeline_is_config_yml": config["pipeline"] == yaml.safe_load(CONFIG.read_text())["pipeline"],
+        "cpu_count": os.cpu_count(),
+        # Other work on the machine stretches the times: the 1-minute load before and after.
+        "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "encoder_versions": encoder_versions() if FEATURIZER in json.dumps(config["pipeline"]) else None,
+    }
+
+
+def project_only(variant: str, config: dict[str, Any]) -> int:
+    """Train and score the project's own data with *variant*: entry VARIANT@project of the variants table."""
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="bench-nlu-") as tmp:
+        try:
+            project = project_holdout(config, Path(tmp))
+        except subprocess.CalledProcessError as error:
+            print(f"[bench.nlu] ERROR: {' '.join(map(str, error.cmd[:3]))} failed:\n{error.output}", file=sys.stderr)
+            return 1
+    result = {"variant": variant, "project": project, **run_context(config, load_before)}
+    merge_variant(RESULTS_DIR / "nlu_variants.json", f"{variant}@project", result)
+    print_table(result)
+    print("\nwritten to bench/results/nlu_variants.json")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
@@ -339,11 +395,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-intent", type=int, help="train on at most this many examples per intent")
     parser.add_argument("--test-per-intent", type=int, help="test on at most this many examples per intent")
     parser.add_argument("--skip-project", action="store_true", help="do not train and score the project's own data")
+    parser.add_argument("--project-only", action="store_true",
+                        help="only train and score the project's own data (no BANKING77); an entry VARIANT@project")
     parser.add_argument("--data", type=Path, default=DATA_DIR, help="BANKING77 directory (train.csv, test.csv)")
     args = parser.parse_args(argv)
 
     try:
-        train, test = load_split(args.data, "train"), load_split(args.data, "test")
+        train, test = ([], []) if args.project_only else (load_split(args.data, "train"), load_split(args.data, "test"))
     except DataMissing as error:
         print(f"[bench.nlu] ERROR: {error} No result was written.", file=sys.stderr)
         return 2
@@ -355,6 +413,8 @@ def main(argv: list[str] | None = None) -> int:
         print("[bench.nlu] ERROR: models/spacy_market is missing (the pipeline's SpacyNLP model); "
               "build it with `make spacy-model`. No result was written.", file=sys.stderr)
         return 2
+    if args.project_only:
+        return project_only(args.variant, config)
 
     train_per_intent = QUICK["train_per_intent"] if args.quick else args.per_intent
     test_per_intent = QUICK["test_per_intent"] if args.quick else args.test_per_intent
@@ -388,13 +448,8 @@ def main(argv: list[str] | None = None) -> int:
         "comparable": not subset,
         "subset": {"train_per_intent": train_per_intent, "test_per_intent": test_per_intent} if subset else None,
         "variant": args.variant,
-        "pipeline": config["pipeline"],
-        "pipeline_is_config_yml": config["pipeline"] == yaml.safe_load(CONFIG.read_text())["pipeline"],
         "project": project,
-        "cpu_count": os.cpu_count(),
-        # Other work on the machine stretches the times: the 1-minute load before and after.
-        "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-        "encoder_versions": encoder_versions() if "nlu.sentence_featurizer" in json.dumps(config["pipeline"]) else None,
+        **run_context(config, load_before),
         "data_sha256": data_sha256(args.data),
         "data": "BANKING77 (Casanueva et al. 2020, CC BY 4.0)",
     }
