@@ -374,6 +374,9 @@ def describe_answer(found: ProductAnswer) -> List[str]:
         if others:
             lines.append(replies.text("recs.others", others="; ".join(others)))
         return lines
+    if asked is Asked.BEST and found.best is not None:
+        return [replies.text("recs.best", position=found.best.position, name=found.best.product.name),
+                product_line(found.best)]
     if asked in (Asked.CHEAPEST, Asked.PRICIEST) and found.best is not None:
         return [replies.text(f"recs.{asked.value}", position=found.best.position, name=found.best.product.name,
                              price=money(found.best.product.price, CURRENCY))]

@@ -25,6 +25,10 @@ WEIGHT = re.compile(r"\blight(?:est|er)?\b|\bheav(?:y|iest|ier)\b|\bweigh\w*\b",
 CHEAPEST = re.compile(r"\bcheapest\b|\bleast expensive\b|\blowest price\b|\bmost affordable\b", re.I)
 PRICIEST = re.compile(r"\bmost expensive\b|\bpriciest\b|\bhighest price\b|\bdearest\b", re.I)
 STOCK = re.compile(r"\bin stock\b|\bavailable\b|\bavailability\b|\bsold out\b|\bcan i (?:get|buy) it\b", re.I)
+BEST = re.compile(r"\bwhich (?:one )?(?:is|would be|'s) (?:the )?best\b|"
+                  r"\bwhich (?:one )?(?:would|should|do) (?:you|i)\b|"
+                  r"\bbest (?:one|pick|choice|option)\b|\bwhat would you (?:pick|choose|get|recommend)\b|"
+                  r"\bwhich (?:one )?(?:do you|would you) recommend\b|\bthe best of (?:them|these|those)\b", re.I)
 COMPARE = re.compile(r"\bdifference\w*\b|\bcompare\b|\bversus\b|\bvs\.?\b|\bbetter\b", re.I)
 STOPWORDS = frozenset("""
 which one ones of them these those the a an is are has have had with does do did it its that this what whats
@@ -37,6 +41,7 @@ GRAMS = re.compile(r"(\d+(?:\.\d+)?)\s*(kg|g)\b", re.I)
 
 
 class Asked(enum.Enum):
+    BEST = "best"  # "which one would you pick?": the list is ranked, best first
     BATTERY = "battery"
     WEIGHT = "weight"
     CHEAPEST = "cheapest"
@@ -66,7 +71,8 @@ def positions_in(text: str, count: int) -> tuple[int, ...]:
 def read_question(text: str, count: int) -> ProductQuestion:
     """What *text* asks about a list of *count* products."""
     positions = positions_in(text, count)
-    for pattern, asked in ((BATTERY, Asked.BATTERY), (WEIGHT, Asked.WEIGHT), (CHEAPEST, Asked.CHEAPEST),
+    for pattern, asked in ((BEST, Asked.BEST), (BATTERY, Asked.BATTERY), (WEIGHT, Asked.WEIGHT),
+                           (CHEAPEST, Asked.CHEAPEST),
                            (PRICIEST, Asked.PRICIEST), (STOCK, Asked.STOCK)):
         if pattern.search(text):
             return ProductQuestion(asked, positions)
@@ -132,6 +138,8 @@ def answer_question(question: ProductQuestion, products: Sequence[ProductDetail]
     if asked is Asked.WEIGHT:
         heavy = any(w.startswith("heav") for w in question.keywords)
         return _best_by(asked, chosen, weight_grams, weight_phrase, highest=heavy)
+    if asked is Asked.BEST:
+        return Answer(asked, tuple(Row(i, p) for i, p in chosen), Row(*chosen[0]))
     if asked in (Asked.CHEAPEST, Asked.PRICIEST):
         pick = (min if asked is Asked.CHEAPEST else max)(chosen, key=lambda item: item[1].price)
         rows = tuple(Row(i, p) for i, p in chosen)

@@ -43,6 +43,7 @@ ORDER, MARKET, PORTFOLIO_SKILL, RECOMMEND, FAQ = "order", "market", "portfolio",
 ORDER_STATUS = "action_order_status"
 REQUEST_CANCELLATION = "action_request_cancellation"
 CANCEL_ORDER, KEEP_ORDER = "action_cancel_order", "action_keep_order"
+LIST_ORDERS = "action_list_recent_orders"
 STOCK_PRICE, STOCK_ANALYSIS, STOCK_COMPARE = "action_stock_price", "action_stock_analysis", "action_stock_compare"
 MARKET_OVERVIEW, PORTFOLIO_RISK = "action_market_overview", "action_portfolio_risk"
 RECOMMEND_ACTION, PRODUCT_DETAILS = "action_recommend", "action_product_details"
@@ -50,7 +51,7 @@ ANSWER_FAQ = "action_answer_faq"
 DEFAULT_FALLBACK = "action_default_fallback"
 
 SKILL_OF_ACTION = {
-    ORDER_STATUS: ORDER, "action_list_recent_orders": ORDER, REQUEST_CANCELLATION: ORDER,
+    ORDER_STATUS: ORDER, LIST_ORDERS: ORDER, REQUEST_CANCELLATION: ORDER,
     CANCEL_ORDER: ORDER, KEEP_ORDER: ORDER,
     STOCK_PRICE: MARKET, STOCK_ANALYSIS: MARKET, STOCK_COMPARE: MARKET, MARKET_OVERVIEW: MARKET,
     PORTFOLIO_RISK: PORTFOLIO_SKILL,
@@ -111,7 +112,8 @@ WEIGHTS = re.compile(r"\b\d{1,3}(?:\.\d+)?\s*(?:/|-|:|–)\s*\d{1,3}(?:\.\d+)?(?
                      r"\bequal (?:split|parts|shares|amounts)\b|\bhalf and half\b|\bfifty[- ]fifty\b", re.I)
 PORTFOLIO_CHANGE = _words(r"what if", r"add\w*", r"drop\w*", r"remov\w*", r"without", r"swap\w*", r"replac\w*",
                           r"instead of", r"rebalanc\w*", r"includ\w*", r"exclud\w*", r"take out", r"get rid of",
-                          r"make it", r"change it", r"switch\w*")
+                          r"make it", r"chang\w*", r"switch\w*", r"sell\w*", r"buy\w*", r"trad\w*",
+                          r"move \w+ (?:in)?to")
 CHEAPER = _words(r"cheaper", r"less expensive", r"less pricey", r"lower[- ]priced?", r"more affordable",
                  r"affordable", r"budget", r"inexpensive", r"cheap", r"lower price", r"not so expensive",
                  r"too expensive", r"too pricey", r"too much", r"less money", r"spend less")
@@ -314,6 +316,13 @@ def route(turn: Turn, context: Context) -> Optional[Route]:
         if context.current_order:
             return Route(ORDER_STATUS, "an order question the NLU read as a market one")
         return Route(VERIFICATION_FORM, "an order question the NLU read as a market one", order_goal="status")
+    named = tickers_in(turn)
+    if turn.intent == "portfolio_risk" and len(named) >= 2 and (COMPARE.search(text) or WHICH_OF.search(text)) \
+            and not WEIGHTS.search(text) and not PORTFOLIO_CHANGE.search(text):
+        return Route(STOCK_COMPARE, "two tickers compared, not a portfolio")  # "which was riskier, X or Y?"
+    if context.last_action == LIST_ORDERS and WHICH_OF.search(text) and not named \
+            and turn.intent in {"product_question", "faq", "nlu_fallback"}:
+        return Route(LIST_ORDERS, "a question about the orders just listed")
     follow = {
         ORDER: _order_follow_up,
         MARKET: _market_follow_up,

@@ -293,9 +293,10 @@ def chart_indicators(text: str) -> tuple[str, ...]:
 SPLIT = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d+)?\s*%?(?:\s*(?:/|:|-|–)\s*\d{1,3}(?:\.\d+)?\s*%?)+(?![\d.])")
 EQUAL = re.compile(r"\b(?:equal(?:ly)?[- ]?weight\w*|even(?:ly)?(?: split)?|equal(?:ly)?|"
                    r"equal (?:split|parts|shares|amounts|weights?)|half and half|fifty[- ]fifty|same weights?)\b", re.I)
-REMOVE = re.compile(r"\b(?:drop\w*|remov\w*|without|sell(?:ing)? (?:all|off)|take out|exclud\w*|get rid of|no)\b",
+REMOVE = re.compile(r"\b(?:drop\w*|remov\w*|without|sell\w*|dump\w*|take out|exclud\w*|get rid of|no)\b",
                     re.I)
-REPLACE = re.compile(r"\b(?:swap\w*|replac\w*|switch\w*|instead of|in place of|rather than)\b", re.I)
+REPLACE = re.compile(r"\b(?:swap\w*|replac\w*|switch\w*|chang\w*|trad\w*|sell\w*|move|instead of|in place of|"
+                     r"rather than)\b", re.I)
 ADD = re.compile(r"\b(?:add\w*|includ\w*|with|plus|also|buy\w*|put)\b", re.I)
 
 

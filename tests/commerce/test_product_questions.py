@@ -69,3 +69,8 @@ def test_stock_price_and_feature_answers() -> None:
 
 def test_a_position_beyond_the_list_is_ignored() -> None:
     assert read_question("tell me about the fifth one", 4).positions == ()
+
+
+def test_which_one_is_best_names_the_first_of_the_ranked_list() -> None:
+    answer = answer_question(read_question("which one would you pick?", 4), SHOWN)
+    assert answer.asked is Asked.BEST and answer.best is not None and answer.best.position == 1

@@ -26,6 +26,9 @@ def shares(text: str) -> dict[str, float]:
     ("drop MSFT", {"AAPL": 1.0}),
     ("swap MSFT for IBM", {"AAPL": 0.6, "IBM": 0.4}),
     ("IBM instead of microsoft", {"AAPL": 0.6, "IBM": 0.4}),
+    ("change MSFT to IBM", {"AAPL": 0.6, "IBM": 0.4}),
+    ("sell msft and buy ibm", {"AAPL": 0.6, "IBM": 0.4}),
+    ("sell apple", {"MSFT": 1.0}),
 ])
 def test_what_ifs(text: str, expected: dict[str, float]) -> None:
     assert shares(text) == expected
