@@ -95,6 +95,8 @@ ELLIPSIS_START = re.compile(r"^\s*(?:ok(?:ay)?,?\s+|and\s+|so\s+)?(?:and|what ab
                             r"now|also|then|what of|for|as for)\b", re.I)
 COMPARE = _words(r"side by side", r"compare\w*", r"comparison", r"versus", r"vs\.?", r"against", r"stack up",
                  r"better than", r"relative to", r"next to each other", r"head to head")
+RANKING = _words(r"best", r"worst", r"better", r"worse", r"most", r"least", r"riskier", r"safer", r"higher",
+                 r"lower", r"more", r"less", r"stronger", r"weaker", r"outperform\w*")
 WHICH_OF = _words(r"which", r"or", r"better", r"worse", r"riskier", r"safer", r"more \w+ than", r"less \w+ than")
 INDICATOR = _words(r"rsi", r"macd", r"moving averages?", r"averages?", r"sma ?\d*", r"ema ?\d*", r"bollinger\w*",
                    r"trend\w*", r"volatil\w*", r"charts?", r"graphs?", r"plot", r"drawdowns?", r"technicals?",
@@ -364,6 +366,10 @@ def _market_follow_up(turn: Turn, context: Context) -> Optional[Route]:
     period_only = bool(PERIOD.search(text)) and _short(text, 6)
     if not (named or (context.tickers and (referring or period_only or _short(text, 4)))):
         return None
+    compares = COMPARE.search(text) or (WHICH_OF.search(text) and RANKING.search(text))
+    if compares and (len(named) >= 2 or (context.tickers and PLURAL_REFERENCE.search(text))) \
+            and not WEIGHTS.search(text):
+        return Route(STOCK_COMPARE, "compare what was discussed")  # "which of them did best?"
     if turn.intent == "portfolio_risk" and turn.confidence >= CONFIDENT:
         return None
     if context.portfolio and named and PORTFOLIO_CHANGE.search(text):

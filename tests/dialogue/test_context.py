@@ -211,3 +211,8 @@ def test_the_portfolio_stays_the_subject_of_changes_after_a_market_question() ->
     after_ellipsis = Context(last_skill=MARKET, last_action=STOCK_ANALYSIS, tickers=True, portfolio=True)
     text = "remove ibm"
     assert action(text, after_ellipsis, "stock_price", 0.55, ticker(text, "ibm", "IBM")) == PORTFOLIO_RISK
+
+
+def test_which_of_them_did_best_after_a_portfolio_compares_the_holdings() -> None:
+    assert action("which of them did best", AFTER_PORTFOLIO, "product_question", 0.71) == STOCK_COMPARE
+    assert action("compare the risk of each of them", AFTER_PORTFOLIO, "portfolio_risk", 0.95) == STOCK_COMPARE
