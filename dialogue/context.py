@@ -95,6 +95,7 @@ ELLIPSIS_START = re.compile(r"^\s*(?:ok(?:ay)?,?\s+|and\s+|so\s+)?(?:and|what ab
                             r"now|also|then|what of|for|as for)\b", re.I)
 COMPARE = _words(r"side by side", r"compare\w*", r"comparison", r"versus", r"vs\.?", r"against", r"stack up",
                  r"better than", r"relative to", r"next to each other", r"head to head")
+ADD_TO = _words(r"add\w*", r"includ\w*", r"throw in", r"plus", r"also", r"with", r"and")
 RANKING = _words(r"best", r"worst", r"better", r"worse", r"most", r"least", r"riskier", r"safer", r"higher",
                  r"lower", r"more", r"less", r"stronger", r"weaker", r"outperform\w*")
 WHICH_OF = _words(r"which", r"or", r"better", r"worse", r"riskier", r"safer", r"more \w+ than", r"less \w+ than")
@@ -367,9 +368,13 @@ def _market_follow_up(turn: Turn, context: Context) -> Optional[Route]:
     if not (named or (context.tickers and (referring or period_only or _short(text, 4)))):
         return None
     compares = COMPARE.search(text) or (WHICH_OF.search(text) and RANKING.search(text))
-    if compares and (len(named) >= 2 or (context.tickers and PLURAL_REFERENCE.search(text))) \
+    after_comparison = context.last_action == STOCK_COMPARE and context.tickers
+    if compares and (len(named) >= 2 or (context.tickers and PLURAL_REFERENCE.search(text)) or after_comparison) \
             and not WEIGHTS.search(text):
         return Route(STOCK_COMPARE, "compare what was discussed")  # "which of them did best?"
+    if after_comparison and not WEIGHTS.search(text) and (
+            (named and (ADD_TO.search(text) or ELLIPSIS_START.search(text))) or (PERIOD.search(text) and not named)):
+        return Route(STOCK_COMPARE, "the comparison with a ticker added or over another period")
     if turn.intent == "portfolio_risk" and turn.confidence >= CONFIDENT:
         return None
     if context.portfolio and named and PORTFOLIO_CHANGE.search(text):

@@ -216,3 +216,12 @@ def test_the_portfolio_stays_the_subject_of_changes_after_a_market_question() ->
 def test_which_of_them_did_best_after_a_portfolio_compares_the_holdings() -> None:
     assert action("which of them did best", AFTER_PORTFOLIO, "product_question", 0.71) == STOCK_COMPARE
     assert action("compare the risk of each of them", AFTER_PORTFOLIO, "portfolio_risk", 0.95) == STOCK_COMPARE
+
+
+def test_a_comparison_grows_and_changes_period() -> None:
+    after_compare = Context(last_skill=MARKET, last_action=STOCK_COMPARE, tickers=True)
+    text = "add microsoft to that"
+    assert action(text, after_compare, "portfolio_risk", 0.9, ticker(text, "microsoft", "MSFT")) == STOCK_COMPARE
+    assert action("over 5 years instead", after_compare, "portfolio_risk", 0.9) == STOCK_COMPARE
+    assert action("which one did best?", after_compare, "product_question", 0.8) == STOCK_COMPARE
+    assert action("make it 70/30", AFTER_PORTFOLIO, "portfolio_risk", 0.9) == PORTFOLIO_RISK
