@@ -45,7 +45,7 @@ from market import charts
 from market.analysis import NotEnoughData, TickerAnalysis, return_since
 from market.data import MarketDataError, ProviderUnavailable, UnknownTicker
 from market.portfolio import Holding
-from market.question import Period, chart_indicators, describe_holdings, parse_period, revise_portfolio
+from market.question import REPLACE, Period, chart_indicators, describe_holdings, parse_period, revise_portfolio
 
 log = logging.getLogger(__name__)
 
@@ -282,12 +282,9 @@ class ActionStockAnalysis(MarketAction):
         for ticker in tickers:
             analysis = analyst.analyze(ticker)
             days = charts.DEFAULT_DAYS if request.period is None else request.period.lookback_days(analysis.as_of)
-            lines = [charts.text_summary(analysis)]
             asked = indicator_line(analysis, request.indicators)
-            if asked:
-                lines.insert(0, asked)
-            if request.period is not None:
-                lines.insert(0, period_line(ticker, request.period))
+            lines = [line for line in (asked, period_line(ticker, request.period) if request.period else None) if line]
+            lines.append(charts.text_summary(analysis))
             lines.append(as_of_note(analysis.as_of, analysis.source))
             dispatcher.utter_message(text="\n".join(lines))
             publish_chart(dispatcher, request,
@@ -358,7 +355,9 @@ def portfolio_holdings(request: MarketRequest) -> tuple[list[Holding], str, str]
     ("make it 70/30", "add IBM", "swap MSFT for IBM"), or the last one as it was ("over 5 years?")."""
     holdings, problem = request.resolver.holdings(request.text)
     previous, _ = request.resolver.holdings(request.portfolio) if request.portfolio else ([], "")
-    if previous:
+    sized_portfolio = len(holdings) >= 2 and any(h.weight != 1.0 or h.amount is not None for h in holdings)
+    if previous and not (sized_portfolio and not REPLACE.search(request.text)):
+        # a what-if on the last portfolio, unless the message names a whole new one with its sizes
         change = revise_portfolio(request.resolver, previous, request.text)
         if change.change and (len(holdings) < 2 or change.change in ("added", "removed", "replaced")):
             if change.problem:

@@ -111,12 +111,13 @@ PERIOD = re.compile(r"\b(?:since\s+(?:19|20)\d\d|ytd|year[- ]to[- ]date|this yea
                     r"\d+\s*(?:d|w|m|y|yrs?|years?|months?|weeks?|days?)\b)", re.I)
 WEIGHTS = re.compile(r"\b\d{1,3}(?:\.\d+)?\s*(?:/|-|:|–)\s*\d{1,3}(?:\.\d+)?(?:\s*(?:/|-|:|–)\s*\d{1,3}(?:\.\d+)?)*\b"
                      r"|\b\d{1,3}(?:\.\d+)?\s*(?:%|percent\b|pct\b)|\bequal(?:ly)?[- ]?weight\w*|\beven(?:ly)?\b|"
-                     r"\bequally\b|"
+                     r"\bequally\b|\bhalf in each\b|\bflip (?:it|the weights)\b|\brevers\w* (?:it|the weights)\b|"
                      r"\bequal (?:split|parts|shares|amounts)\b|\bhalf and half\b|\bfifty[- ]fifty\b", re.I)
 PORTFOLIO_CHANGE = _words(r"what if", r"add\w*", r"drop\w*", r"remov\w*", r"without", r"swap\w*", r"replac\w*",
                           r"instead of", r"rebalanc\w*", r"includ\w*", r"exclud\w*", r"take out", r"get rid of",
                           r"make it", r"chang\w*", r"switch\w*", r"sell\w*", r"buy\w*", r"trad\w*",
-                          r"move \w+ (?:in)?to")
+                          r"move \w+ (?:in)?to", r"more in", r"less in", r"flip", r"revers\w*",
+                          r"increas\w*", r"decreas\w*", r"reduc\w*")
 CHEAPER = _words(r"cheaper", r"less expensive", r"less pricey", r"lower[- ]priced?", r"more affordable",
                  r"affordable", r"budget", r"inexpensive", r"cheap", r"lower price", r"not so expensive",
                  r"too expensive", r"too pricey", r"too much", r"less money", r"spend less")

@@ -291,7 +291,12 @@ def chart_indicators(text: str) -> tuple[str, ...]:
 
 # ---- what-ifs on a portfolio already analysed ("make it 70/30", "add IBM", "drop MSFT") ------------
 SPLIT = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d+)?\s*%?(?:\s*(?:/|:|-|–)\s*\d{1,3}(?:\.\d+)?\s*%?)+(?![\d.])")
-EQUAL = re.compile(r"\b(?:equal(?:ly)?[- ]?weight\w*|even(?:ly)?(?: split)?|equal(?:ly)?|"
+REVERSE = re.compile(r"\b(?:flip|revers\w*|invert\w*|the other way (?:round|around)|swap the weights|vice versa)\b",
+                     re.I)
+MORE_OR_LESS = re.compile(r"\b(?:more|less|fewer|bigger|smaller|higher|lower|increas\w*|decreas\w*|reduc\w*|"
+                          r"rais\w*|cut)\b", re.I)
+EQUAL = re.compile(r"\b(?:equal(?:ly)?[- ]?weight\w*|even(?:ly)?(?: split)?|equal(?:ly)?|half in each|"
+                   r"same (?:amount|share) (?:in|of) each|"
                    r"equal (?:split|parts|shares|amounts|weights?)|half and half|fifty[- ]fifty|same weights?)\b", re.I)
 REMOVE = re.compile(r"\b(?:drop\w*|remov\w*|without|sell\w*|dump\w*|take out|exclud\w*|get rid of|no)\b",
                     re.I)
@@ -343,6 +348,9 @@ def revise_portfolio(resolver: Resolver, current: Sequence[Holding], text: str) 
         return PortfolioChange(tuple(Holding(h.ticker, weight=p) for h, p in zip(holdings, parts)), "weights")
     if EQUAL.search(text):
         return PortfolioChange(tuple(Holding(h.ticker, weight=1.0) for h in holdings), "equal")
+    if REVERSE.search(text) and not named:
+        shares = weights_of(holdings)[::-1]
+        return PortfolioChange(tuple(Holding(h.ticker, weight=w) for h, w in zip(holdings, shares)), "weights")
     held = {h.ticker for h in holdings}
     if len(named) >= 2 and REPLACE.search(text):
         match = REPLACE.search(text)
@@ -370,6 +378,9 @@ def revise_portfolio(resolver: Resolver, current: Sequence[Holding], text: str) 
         scale = (1 - share) / sum(w for _, w in rest) if rest else 0.0
         return PortfolioChange(tuple(Holding(h.ticker, weight=share if h.ticker == named[0] else w * scale)
                                      for h, w in zip(holdings, weights_of(holdings))), "weights")
+    if len(named) == 1 and named[0] in held and MORE_OR_LESS.search(text) and not sized:
+        return PortfolioChange(tuple(holdings), "weights",
+                               f"How much of the portfolio should {named[0]} be? For example “make {named[0]} 70%”.")
     new = [t for t in dict.fromkeys(named) if t not in held]
     if new and (ADD.search(text) or not REMOVE.search(text)):
         count = len(holdings) + len(new)

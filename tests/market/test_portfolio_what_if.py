@@ -29,6 +29,9 @@ def shares(text: str) -> dict[str, float]:
     ("change MSFT to IBM", {"AAPL": 0.6, "IBM": 0.4}),
     ("sell msft and buy ibm", {"AAPL": 0.6, "IBM": 0.4}),
     ("sell apple", {"MSFT": 1.0}),
+    ("half in each", {"AAPL": 0.5, "MSFT": 0.5}),
+    ("flip it", {"AAPL": 0.4, "MSFT": 0.6}),
+    ("reduce msft to 10%", {"AAPL": 0.9, "MSFT": 0.1}),
 ])
 def test_what_ifs(text: str, expected: dict[str, float]) -> None:
     assert shares(text) == expected
@@ -38,6 +41,7 @@ def test_impossible_what_ifs_say_why() -> None:
     assert "2 holdings" in revise_portfolio(RESOLVER, CURRENT, "make it 50/30/20").problem
     assert "no holdings" in revise_portfolio(RESOLVER, CURRENT, "drop apple and msft").problem
     assert revise_portfolio(RESOLVER, CURRENT, "how risky is it?").change == ""
+    assert "How much of the portfolio should AAPL be" in revise_portfolio(RESOLVER, CURRENT, "more in apple?").problem
 
 
 def test_holdings_written_back_read_the_same() -> None:
