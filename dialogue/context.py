@@ -147,7 +147,14 @@ ORDER_DETAIL = _words(r"when", r"arriv\w*", r"deliver\w*", r"eta", r"get here", 
                       r"status", r"placed", r"come", r"coming", r"latest", r"update", r"still")
 # Words that can only be about an order (not a help-centre article or a product).
 ORDER_STRONG = _words(r"arriv\w*", r"deliver(?:ed|y)?", r"carrier", r"courier", r"tracking", r"shipped",
-                      r"get here", r"show up", r"turn up")
+                      r"ship yet", r"get here", r"show up", r"turn up", r"dispatched", r"on its way",
+                      r"out for delivery", r"eta")
+# "how do I ...", "what happens if ...": how the shop works, for the help centre, even about orders
+HOW_TO = re.compile(r"^\s*(?:(?:and|so|ok|okay|hi|hey|also)[,!.]?\s+)?(?:how (?:do|can|should|would) (?:i|we|you)|"
+                    r"what (?:happens|do i do|should i do|do you do)|what if|is it possible|who do i|"
+                    r"do i (?:need|have) to|do you (?:have|offer|charge|ship|deliver|accept|take))\b", re.I)
+STATUS_ASK = _words(r"where(?:'s| is)", r"status", r"when will", r"has (?:it|my)", r"shipped yet", r"arriv\w*",
+                    r"check (?:on )?my", r"look up")
 ORDER_CANCEL = _words(r"cancel(?!led)\w*", r"call it off", r"don'?t want (?:it|that|this)", r"stop (?:it|that order)")
 ORDER_REFERENCE = _words(r"it", r"its", r"it'?s", r"that", r"this", r"(?:the|my|that|this) (?:order|package|parcel|"
                          r"delivery|shipment|box|stuff)", r"that one", r"this one", r"them")
@@ -320,6 +327,9 @@ def route(turn: Turn, context: Context) -> Optional[Route]:
         if context.current_order:
             return Route(ORDER_STATUS, "an order question the NLU read as a market one")
         return Route(VERIFICATION_FORM, "an order question the NLU read as a market one", order_goal="status")
+    if turn.intent in {"order_status", "list_orders"} and not turn.has("order_number") and HOW_TO.search(text) \
+            and not STATUS_ASK.search(text):
+        return Route(ANSWER_FAQ, "a question about how orders work, not about one order")
     named = tickers_in(turn)
     if turn.intent == "portfolio_risk" and len(named) >= 2 and (COMPARE.search(text) or WHICH_OF.search(text)) \
             and not WEIGHTS.search(text) and not PORTFOLIO_CHANGE.search(text):

@@ -225,3 +225,13 @@ def test_a_comparison_grows_and_changes_period() -> None:
     assert action("over 5 years instead", after_compare, "portfolio_risk", 0.9) == STOCK_COMPARE
     assert action("which one did best?", after_compare, "product_question", 0.8) == STOCK_COMPARE
     assert action("make it 70/30", AFTER_PORTFOLIO, "portfolio_risk", 0.9) == PORTFOLIO_RISK
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("how do I change the address on my order?", ANSWER_FAQ),
+    ("what happens if my order is late?", ANSWER_FAQ),
+    ("can you check where my order is?", None),
+    ("how do i know when my order will arrive", None),
+])
+def test_how_orders_work_goes_to_the_help_centre(text: str, expected: Optional[str]) -> None:
+    assert action(text, Context(), "order_status", 0.9) == expected
