@@ -365,6 +365,10 @@ def portfolio_holdings(request: MarketRequest) -> tuple[list[Holding], str, str]
             return list(change.holdings), replies.text(CHANGE_NOTES[change.change]), ""
         if not holdings and not problem and not request.named:
             return previous, "", ""
+        held = {h.ticker for h in previous}
+        if holdings and len(holdings) < len(previous) and {h.ticker for h in holdings} <= held:
+            # "another 5000 in apple": part of the last portfolio restated in a way I can't apply
+            return [], "", replies.text("market.portfolio.what_if_unclear", example=previous[0].ticker)
     if problem:
         return [], "", problem
     if not holdings and request.tickers:

@@ -117,7 +117,7 @@ PORTFOLIO_CHANGE = _words(r"what if", r"add\w*", r"drop\w*", r"remov\w*", r"with
                           r"instead of", r"rebalanc\w*", r"includ\w*", r"exclud\w*", r"take out", r"get rid of",
                           r"make it", r"chang\w*", r"switch\w*", r"sell\w*", r"buy\w*", r"trad\w*",
                           r"move \w+ (?:in)?to", r"more in", r"less in", r"flip", r"revers\w*",
-                          r"increas\w*", r"decreas\w*", r"reduc\w*")
+                          r"increas\w*", r"decreas\w*", r"reduc\w*", r"too", r"as well", r"also")
 CHEAPER = _words(r"cheaper", r"less expensive", r"less pricey", r"lower[- ]priced?", r"more affordable",
                  r"affordable", r"budget", r"inexpensive", r"cheap", r"lower price", r"not so expensive",
                  r"too expensive", r"too pricey", r"too much", r"less money", r"spend less")

@@ -29,7 +29,11 @@ NAMED_COMPANY = re.compile(
     r"|\b(?P<before>[A-Za-z][\w.&-]*)(?:'s)?\s+(?:stock|stocks|shares?|share price|price|quote)\b"
     # a follow-up naming only a company: "and Oracle?", "what about tesla"
     r"|^\s*(?:ok(?:ay)?,?\s+)?(?:and|what about|how about|same for|and what about|and for)\s+(?:the\s+)?"
-    r"(?P<ellipsis>[A-Za-z][\w.&-]*)(?:'s)?\s*[?!.]*\s*$", re.I)
+    r"(?P<ellipsis>[A-Za-z][\w.&-]*)(?:'s)?\s*[?!.]*\s*$"
+    # a holding named with its size or as an addition: "20% tesla", "$500 of netflix", "add nvidia"
+    r"|(?:\d\s*%|\d\s*percent|\$\s*\d[\d,]*k?)\s*(?:in|of|into)?\s*(?P<sized>[A-Za-z][\w.&-]*)"
+    r"|\b(?:add|adding|added|include|including|buy|buying)\s+(?:some\s+|a bit of\s+)?(?P<added>[A-Za-z][\w.&-]*)",
+    re.I)
 GENERIC_WORDS = frozenset("""
 compare compared versus which better best worst riskier safer more less equally stack vs
 stock stocks share shares price prices quote quotes market markets index indices portfolio company companies
@@ -157,7 +161,8 @@ class Resolver:
                     unknown.append(word)
         if not found and not unknown:
             for match in NAMED_COMPANY.finditer(text):
-                word = (match["after"] or match["before"] or match["ellipsis"]).rstrip(".")
+                word = (match["after"] or match["before"] or match["ellipsis"] or match["sized"]
+                        or match["added"]).rstrip(".")
                 if word.lower() not in ENGLISH_WORDS | GENERIC_WORDS and not word.isdigit():
                     unknown.append(word)
         distinct: dict[str, str] = {}
@@ -302,7 +307,7 @@ REMOVE = re.compile(r"\b(?:drop\w*|remov\w*|without|sell\w*|dump\w*|take out|exc
                     re.I)
 REPLACE = re.compile(r"\b(?:swap\w*|replac\w*|switch\w*|chang\w*|trad\w*|sell\w*|move|instead of|in place of|"
                      r"rather than)\b", re.I)
-ADD = re.compile(r"\b(?:add\w*|includ\w*|with|plus|also|buy\w*|put)\b", re.I)
+ADD = re.compile(r"\b(?:add\w*|includ\w*|with|plus|also|too|as well|buy\w*|put)\b", re.I)
 
 
 @dataclass(frozen=True)
