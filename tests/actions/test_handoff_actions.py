@@ -28,11 +28,11 @@ from commerce.migrate import upgrade
 from commerce.models import SupportTicket
 from support.routing import RoutingModel, load_labelled
 
+RATING_QUESTION = replies.text("rating.question")
+
 SENDER = "customer-42"
 HANDOFF_SETTINGS = ("HANDOFF_ON_REQUEST", "HANDOFF_FALLBACK_LIMIT", "HANDOFF_VERIFICATION_LIMIT",
                     "HANDOFF_UPSET_THRESHOLD", "SUPPORT_QUEUES")
-
-RATING_QUESTION = replies.text("rating.question")
 
 
 @pytest.fixture(scope="module")

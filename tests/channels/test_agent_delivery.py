@@ -16,7 +16,6 @@ import requests
 
 from actions import replies
 
-RATING_QUESTION = replies.text("rating.question")
 from assistant.stack_process import StackProcess
 from console.rasa_api import RasaClient
 from tests.channels.conftest import TWILIO_WHATSAPP_NUMBER
@@ -25,6 +24,8 @@ from tests.channels.test_slack import message_event, post, signed_headers, to_ch
 from tests.channels.test_whatsapp import WhatsAppUser
 from tests.e2e.conftest import new_sender, outbox
 from tests.web_chat import CONNECTED, TURN_TIMEOUT_MS, browser, page_url, send, wait_for_text  # noqa: F401  (fixture)
+
+RATING_QUESTION = replies.text("rating.question")
 
 pytestmark = pytest.mark.e2e
 

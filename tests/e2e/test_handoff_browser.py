@@ -9,10 +9,11 @@ import pytest
 
 from actions import replies
 
-RATING_QUESTION = replies.text("rating.question")
 from assistant.stack_process import StackProcess
 from tests.e2e.conftest import AgentLogin, console_url, query
 from tests.web_chat import ARTIFACTS, CONNECTED, TURN_TIMEOUT_MS, browser, page_url, send, wait_for_text
+
+RATING_QUESTION = replies.text("rating.question")
 
 pytestmark = pytest.mark.e2e
 __all__ = ["browser"]  # the fixture, imported so that pytest finds it here

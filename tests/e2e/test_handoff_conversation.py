@@ -11,10 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from actions.faq import DONT_KNOW
 from actions import replies
 
-RATING_QUESTION = replies.text("rating.question")
 from assistant.stack_process import StackProcess, texts
 from tests.e2e.conftest import (
     AgentLogin,
@@ -24,6 +22,9 @@ from tests.e2e.conftest import (
     outbox,
     ticket_of,
 )
+
+RATING_QUESTION = replies.text("rating.question")
+DONT_KNOW = replies.text("faq.dont_know")
 
 pytestmark = pytest.mark.e2e
 
