@@ -122,7 +122,7 @@ def handoff_if_due(
 ) -> Optional[List[EventType]]:
     """The handoff's events when a trigger holds for this conversation now, else None."""
     decision = decide(summarise(tracker, not_understood_now=not_understood_now), services.escalation_policy())
-    return hand_off(dispatcher, tracker, decision.reason) if decision.handoff else None
+    return hand_off(dispatcher, tracker, decision.reason) if decision.handoff and decision.reason else None
 
 
 def not_understood(

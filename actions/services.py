@@ -16,6 +16,7 @@ from market.question import Resolver
 from market.service import MarketAnalyst, create_analyst
 from commerce.recommendations import RecommendationService
 from recsys import artifacts
+from recsys.models import Hybrid
 from recsys.serving import Ranker
 from retrieval import FaqRetriever, IndexSpec, Thresholds
 from support.escalation import EscalationPolicy
@@ -86,8 +87,12 @@ def faq_thresholds() -> Thresholds:
 
 @functools.cache
 def recommendation_ranker() -> Ranker:
-    """The trained recommender (artifacts loaded once); FileNotFoundError if never trained."""
-    return Ranker(artifacts.load(settings.get("RECSYS_ARTIFACT_DIR")))
+    """The trained recommender (artifacts loaded once); FileNotFoundError if never trained, ValueError if the
+    artifacts hold another kind of model than the hybrid the serving code ranks with."""
+    model = artifacts.load(settings.get("RECSYS_ARTIFACT_DIR"))
+    if not isinstance(model, Hybrid):
+        raise ValueError(f"the recommender artifacts hold a {type(model).__name__}, not the hybrid model")
+    return Ranker(model)
 
 
 @functools.cache

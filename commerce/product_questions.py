@@ -163,8 +163,8 @@ def weight_phrase(description: str) -> Optional[str]:
 def _best_by(asked: Asked, chosen: list[tuple[int, ProductDetail]], measure: Callable[[str], Optional[float]],
              phrase: Callable[[str], Optional[str]], highest: bool) -> Answer:
     rows = tuple(Row(i, p, phrase(p.description)) for i, p in chosen)
-    known = [(row, measure(row.product.description)) for row in rows]
-    known = [(row, value) for row, value in known if value is not None]
+    measured = [(row, measure(row.product.description)) for row in rows]
+    known = [(row, value) for row, value in measured if value is not None]
     if not known:
         return Answer(asked, rows)
     best = (max if highest else min)(known, key=lambda item: item[1])[0]

@@ -386,9 +386,9 @@ def revise_portfolio(resolver: Resolver, current: Sequence[Holding], text: str) 
     if len(named) == 1 and named[0] in held and MORE_OR_LESS.search(text) and not sized:
         return PortfolioChange(tuple(holdings), "weights",
                                f"How much of the portfolio should {named[0]} be? For example “make {named[0]} 70%”.")
-    new = [t for t in dict.fromkeys(named) if t not in held]
-    if new and (ADD.search(text) or not REMOVE.search(text)):
-        count = len(holdings) + len(new)
+    added = [t for t in dict.fromkeys(named) if t not in held]
+    if added and (ADD.search(text) or not REMOVE.search(text)):
+        count = len(holdings) + len(added)
         scaled = [Holding(h.ticker, weight=w * len(holdings) / count) for h, w in zip(holdings, weights_of(holdings))]
-        return PortfolioChange(tuple(scaled + [Holding(t, weight=1 / count) for t in new]), "added")
+        return PortfolioChange(tuple(scaled + [Holding(t, weight=1 / count) for t in added]), "added")
     return PortfolioChange(tuple(holdings), "")
