@@ -10,8 +10,11 @@ The pipeline is the ``pipeline:`` of ``config.yml`` (same components, same
 settings), optionally changed by a variant: ``+``-joined tokens applied in order,
 
     config      unchanged
-    use         add the sentence-embedding featurizer with USE multilingual v3 (nlu/)
-    e5          add the sentence-embedding featurizer with multilingual-e5-small
+    use         the sentence-embedding featurizer with USE multilingual v3 (nlu/), unscaled,
+                in place of a USE featurizer already there (config.yml has one, scaled)
+    e5          the sentence-embedding featurizer with multilingual-e5-small, likewise
+    sparse      no sentence-embedding featurizer: the sparse-only pipeline config.yml had
+                before (keys measured then start without it; docs/nlu.md)
     dense       drop the sparse featurizers (regex, lexical, count vectors); the sentence
                 featurizers then also give per-token features (DIET needs sequence features)
     nochar      drop the char_wb count vectors
@@ -161,6 +164,9 @@ def featurizer(encoder: str) -> dict[str, Any]:
 
 
 def _insert_before_classifier(pipeline: list[dict[str, Any]], component: dict[str, Any]) -> None:
+    """Put *component* right before DIET, replacing a sentence featurizer with the same encoder."""
+    pipeline[:] = [c for c in pipeline
+                   if not (c["name"] == component["name"] and c.get("encoder") == component.get("encoder"))]
     at = next(i for i, c in enumerate(pipeline) if c["name"] == "DIETClassifier")
     pipeline.insert(at, component)
 
@@ -178,13 +184,16 @@ def apply_token(pipeline: list[dict[str, Any]], token: str) -> list[dict[str, An
         _insert_before_classifier(pipeline, featurizer("use_m3"))
     elif token == "e5":
         _insert_before_classifier(pipeline, featurizer("e5_small"))
+    elif token == "sparse":
+        pipeline = [c for c in pipeline if c["name"] != FEATURIZER]
     elif token == "dense":
         pipeline = [c for c in pipeline if c["name"] not in SPARSE]
         for component in pipeline:
             if component["name"] == FEATURIZER:
                 component["token_features"] = True
     elif token == "nochar":
-        pipeline = [c for c in pipeline if not (c["name"] == "CountVectorsFeaturizer" and c.get("analyzer") == "char_wb")]
+        pipeline = [c for c in pipeline
+                    if not (c["name"] == "CountVectorsFeaturizer" and c.get("analyzer") == "char_wb")]
     elif match := re.fullmatch(r"layers(\d+)", token):
         _diet(pipeline)["number_of_transformer_layers"] = int(match.group(1))
     elif match := re.fullmatch(r"epochs(\d+)", token):
@@ -253,7 +262,8 @@ def train_banking77(config: dict[str, Any], train: list[Example], work: Path) ->
          "--out", str(work / "models"), "--fixed-model-name", "banking77"],
         rasa_env(work / "cache"), work / "train.log",
     )
-    return {"train_s": round(seconds, 1), "train_peak_rss_mb": round(peak, 1), "model": work / "models" / "banking77.tar.gz"}
+    return {"train_s": round(seconds, 1), "train_peak_rss_mb": round(peak, 1),
+            "model": work / "models" / "banking77.tar.gz"}
 
 
 def evaluate(model: Path, test: list[Example], intents: list[str], work: Path) -> dict[str, Any]:
@@ -336,7 +346,8 @@ def project_holdout(config: dict[str, Any], work: Path) -> dict[str, Any]:
 def encoder_versions() -> dict[str, str]:
     probe = ("import json; from nlu.sentence_featurizer import ENCODERS, encoder_version; "
              "print(json.dumps({n: encoder_version(n) for n in ENCODERS}))")
-    done = subprocess.run([str(RASA_PYTHON), "-c", probe], check=False, cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    done = subprocess.run([str(RASA_PYTHON), "-c", probe], check=False, cwd=PROJECT_ROOT,
+                          env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
                           capture_output=True, text=True)
     return json.loads(done.stdout) if done.returncode == 0 else {}
 
@@ -389,9 +400,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     parser.add_argument("--quick", action="store_true",
-                        help=f"CI size ({QUICK['train_per_intent']} train / {QUICK['test_per_intent']} test per intent), "
+                        help=f"CI size ({QUICK['train_per_intent']} train / "
+                             f"{QUICK['test_per_intent']} test per intent), "
                              "written to nlu.quick.json, not comparable")
-    parser.add_argument("--variant", default="config", help="pipeline variant, e.g. use or use+layers1 (default: config)")
+    parser.add_argument("--variant", default="config",
+                        help="pipeline variant, e.g. sparse or use+layers1 (default: config)")
     parser.add_argument("--per-intent", type=int, help="train on at most this many examples per intent")
     parser.add_argument("--test-per-intent", type=int, help="test on at most this many examples per intent")
     parser.add_argument("--skip-project", action="store_true", help="do not train and score the project's own data")

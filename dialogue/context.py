@@ -11,8 +11,11 @@ Invariants:
 - a message that confidently asks for another skill, with nothing referring back, is never
   taken over (``where is my order?`` after a stock answer starts the order skill);
 - button payloads (``/intent{...}``) are never routed here;
-- inside the order verification form, only a confident request of another skill ends the form
-  (``Route.end_form``); answers, corrections and questions stay with the form's own rules.
+- inside the order verification form, only a confident request of another skill or a request
+  for a person ends the form (``Route.end_form``); answers, corrections, questions and junk stay
+  with the form's own rules (its validator explains what it expects);
+- a request for a person in so many words ("..., I want to talk to a person") is handed over,
+  whatever else the message says.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ MARKET_OVERVIEW, PORTFOLIO_RISK = "action_market_overview", "action_portfolio_ri
 RECOMMEND_ACTION, PRODUCT_DETAILS = "action_recommend", "action_product_details"
 ANSWER_FAQ = "action_answer_faq"
 DEFAULT_FALLBACK = "action_default_fallback"
+HANDOFF = "action_handoff"
 
 SKILL_OF_ACTION = {
     ORDER_STATUS: ORDER, LIST_ORDERS: ORDER, REQUEST_CANCELLATION: ORDER,
@@ -171,6 +175,15 @@ DEFINITION = re.compile(r"\bwhat (?:does|do|is|are)\b.{0,40}\bmean\b|\bwhat(?:'s
                         re.I)
 AFFIRM_START = re.compile(r"^\s*(?:yes|yeah|yep|yup|sure|ok(?:ay)?|please do|do it|go ahead|confirm\w*|"
                           r"absolutely|definitely)\b", re.I)
+# "my parcel is lost, I want to talk to a person": the problem can outweigh the request in the
+# NLU's reading, the request for a person must not be lost.
+PERSON_ASK = re.compile(
+    r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a|an|some|the|your)?\s*(?:real|actual|live|human)?\s*"
+    r"(?:person|human|agent|someone|somebody|representative|employee|people)\b"
+    r"|\b(?:get|give|put|connect|transfer)\s+me\s+(?:through\s+)?(?:to|with)?\s*(?:a|an)?\s*(?:real|actual|live)?\s*"
+    r"(?:person|human|agent|representative)\b", re.I)
+NOT_WANTED = re.compile(r"\b(?:don'?t|do not|no need to|not)\s+(?:want|need)?\s*(?:to\s+)?"
+                        r"(?:talk|speak|chat|get|give|put|connect|transfer)\b", re.I)
 DENY_START = re.compile(r"^\s*(?:no|nope|nah|don'?t|do not|keep it|wait|never ?mind|actually no)\b", re.I)
 TELL_ABOUT = _words(r"tell me (?:more )?about", r"more (?:info|details) on", r"anything on", r"thoughts on",
                     r"how'?s .{1,20} doing", r"how is .{1,20} doing", r"what'?s going on with")
@@ -300,12 +313,16 @@ def route(turn: Turn, context: Context) -> Optional[Route]:
     text = turn.text.strip()
     if not text or text.startswith("/"):
         return None
+    if context.active_loop not in (None, VERIFICATION_FORM):  # another loop: leave it to its own rules
+        return None
+    if turn.intent != "request_human" and PERSON_ASK.search(text) and not NOT_WANTED.search(text):
+        return Route(HANDOFF, "asks for a person in so many words",
+                     end_form=context.active_loop == VERIFICATION_FORM)
+    if context.active_loop == VERIFICATION_FORM:
+        # junk goes to the form too: its validator says what an order number looks like
+        return _inside_form(turn)
     if not turn.entities and turn.intent in {"out_of_scope", "nlu_fallback"} and looks_like_gibberish(text):
         return Route(DEFAULT_FALLBACK, "not a message the assistant can understand")
-    if context.active_loop == VERIFICATION_FORM:
-        return _inside_form(turn)
-    if context.active_loop:  # another loop: leave it to its own rules
-        return None
     if context.pending_cancellation and context.last_action == REQUEST_CANCELLATION \
             and not turn.has("order_number"):
         # "yes, cancel it" answers the question; it is not a new cancellation

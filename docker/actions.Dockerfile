@@ -16,6 +16,7 @@ COPY retrieval retrieval
 COPY recsys recsys
 COPY support support
 COPY console console
+COPY dialogue dialogue
 COPY data/knowledge_base data/knowledge_base
 COPY data/market data/market
 COPY data/support data/support

@@ -13,6 +13,7 @@ COPY domain.yml config.yml endpoints.yml credentials.yml ./
 COPY assistant assistant
 COPY channels channels
 COPY dialogue dialogue
+COPY nlu nlu
 COPY support support
 COPY market/__init__.py market/universe.py market/spacy_model.py market/
 COPY data/market/tickers.csv data/market/tickers.csv

@@ -8,8 +8,8 @@ FallbackClassifier's ``nlu_fallback``), the classifier's own best intent (``top`
 the first intent of the ranking that is not ``nlu_fallback``), the wall time of each parse in
 seconds (``seconds``), the load time of the model, the p50/p95 milliseconds of each
 sentence encoder the model uses embedding one text at a time (``encoder_ms``, first
-500 texts) and the process's resident and peak resident memory after parsing. Used by ``bench/nlu.py``, which runs in the
-other environment; no text is logged.
+500 texts) and the process's resident and peak resident memory after parsing. Used by
+``bench/nlu.py``, which runs in the other environment; no text is logged.
 """
 
 from __future__ import annotations

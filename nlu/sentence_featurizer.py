@@ -152,12 +152,14 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             )
         threads = config.get("threads")
         if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-            raise InvalidConfigException(f"SentenceEmbeddingFeaturizer: threads must be an integer ≥ 1, not {threads!r}.")
+            raise InvalidConfigException(
+                f"SentenceEmbeddingFeaturizer: threads must be an integer ≥ 1, not {threads!r}.")
         if not isinstance(config.get("token_features", False), bool):
             raise InvalidConfigException("SentenceEmbeddingFeaturizer: token_features must be true or false.")
         scale = config.get("scale", 1.0)
         if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not 0 < scale < float("inf"):
-            raise InvalidConfigException(f"SentenceEmbeddingFeaturizer: scale must be a positive number, not {scale!r}.")
+            raise InvalidConfigException(
+                f"SentenceEmbeddingFeaturizer: scale must be a positive number, not {scale!r}.")
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:

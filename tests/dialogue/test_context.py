@@ -142,6 +142,32 @@ def test_inside_the_form_only_a_confident_request_of_another_skill_ends_it() -> 
     assert route(turn("a@b.co", "recommend", 0.9, email), form) is None, "an answer stays with the form"
 
 
+def test_junk_inside_the_form_stays_with_the_form_whose_validator_explains() -> None:
+    form = Context(active_loop=VERIFICATION_FORM, last_skill=ORDER)
+    for junk in ("../../etc/passwd", "qwzx vbnm plok", "1; DROP TABLE orders; --"):
+        assert route(turn(junk, "out_of_scope", 0.9), form) is None
+        assert route(turn(junk, "nlu_fallback", 0.4), form) is None
+    found = route(turn("qwzx vbnm plok", "out_of_scope", 0.9), Context())
+    assert found is not None and found.action == "action_default_fallback", "outside a form: not understood"
+
+
+@pytest.mark.parametrize("text,intent,handed", [
+    ("my parcel is lost, i want to talk to a person", "order_status", True),
+    ("this is useless, put me through to an agent", "faq", True),
+    ("can i speak with someone from your team about my refund", "faq", True),
+    ("i don't want to talk to a person, just tell me where my order is", "order_status", False),
+    ("what do people say about apple", "stock_analysis", False),
+    ("talk to a person", "request_human", False),  # the handoff rules take the intent itself
+])
+def test_a_request_for_a_person_is_handed_over_whatever_else_the_message_says(
+        text: str, intent: str, handed: bool) -> None:
+    for context in (Context(), Context(active_loop=VERIFICATION_FORM, last_skill=ORDER)):
+        found = route(turn(text, intent, 0.85), context)
+        assert (found is not None and found.action == "action_handoff") == handed
+        if handed:
+            assert found is not None and found.end_form == (context.active_loop == VERIFICATION_FORM)
+
+
 def test_button_payloads_and_empty_text_are_never_routed() -> None:
     assert route(turn('/recommendation_feedback{"feedback":"up"}', "recommendation_feedback", 1.0), AFTER_LIST) is None
     assert route(turn("   "), AFTER_LIST) is None

@@ -93,10 +93,22 @@ def test_rasa_yaml_keeps_every_example_under_its_intent(tmp_path: Path) -> None:
 def test_variants_change_only_what_they_name() -> None:
     base = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())["pipeline"]
     assert variant_pipeline(base, "config") == base
-    with_use = variant_pipeline(base, "use")
-    names = [c["name"] for c in with_use]
-    assert names.index(bench.FEATURIZER) == names.index("DIETClassifier") - 1
-    assert [c for c in with_use if c["name"] != bench.FEATURIZER] == base
+    sparse = variant_pipeline(base, "sparse")
+    assert bench.FEATURIZER not in {c["name"] for c in sparse}
+    assert [c for c in base if c["name"] != bench.FEATURIZER] == sparse
+    for start, token, encoder in ((sparse, "e5", "e5_small"), (base, "use", "use_m3")):
+        # added right before DIET, in place of a featurizer with the same encoder (config.yml has USE)
+        changed = variant_pipeline(start, token)
+        names = [c["name"] for c in changed]
+        assert names.count(bench.FEATURIZER) == 1
+        assert names.index(bench.FEATURIZER) == names.index("DIETClassifier") - 1
+        assert next(c for c in changed if c["name"] == bench.FEATURIZER)["encoder"] == encoder
+        assert [c for c in changed if c["name"] != bench.FEATURIZER] == sparse
+    both = [c for c in variant_pipeline(base, "use+e5") if c["name"] == bench.FEATURIZER]
+    assert [c["encoder"] for c in both] == ["use_m3", "e5_small"]
+    rescaled = next(c for c in variant_pipeline(base, "use+scale22.6") if c["name"] == bench.FEATURIZER)
+    configured = next(c for c in base if c["name"] == bench.FEATURIZER)
+    assert (rescaled["encoder"], rescaled["scale"]) == (configured["encoder"], configured["scale"])
     dense = variant_pipeline(base, "use+dense+layers1+epochs7")
     assert not {c["name"] for c in dense} & bench.SPARSE
     assert next(c for c in dense if c["name"] == bench.FEATURIZER)["token_features"] is True

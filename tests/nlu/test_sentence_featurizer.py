@@ -102,12 +102,14 @@ def test_fingerprint_names_the_encoder_and_its_installed_version(use_m3: dict[st
 def test_trained_rasa_model_uses_the_features_and_parses_empty_text(tmp_path: Path) -> None:
     """A tiny NLU model whose classifier sees only the dense sentence features (and token features)."""
     examples = {
-        "order_status": ["where is my order", "has my parcel shipped", "track my delivery", "when will my order arrive"],
+        "order_status": ["where is my order", "has my parcel shipped", "track my delivery",
+                         "when will my order arrive"],
         "stock_price": ["what is the price of apple", "how much is tesla stock", "quote for microsoft shares",
                         "current price of amazon"],
         "greet": ["hello", "hi there", "good morning", "hey"],
     }
-    nlu = {"version": "3.1", "nlu": [{"intent": k, "examples": "".join(f"- {t}\n" for t in v)} for k, v in examples.items()]}
+    nlu = {"version": "3.1",
+           "nlu": [{"intent": k, "examples": "".join(f"- {t}\n" for t in v)} for k, v in examples.items()]}
     (tmp_path / "nlu.yml").write_text(yaml.safe_dump(nlu, sort_keys=False))
     config = {"recipe": "default.v1", "language": "en", "pipeline": [
         {"name": "WhitespaceTokenizer"},
