@@ -31,6 +31,7 @@ from assistant import settings
 from dialogue.context import PRICE as PRICE_CUE
 from dialogue.context import (
     COMPARE,
+    COMPARE_START,
     ELLIPSIS_START,
     INDICATOR,
     PERIOD,
@@ -134,8 +135,8 @@ class MarketRequest:
         self.portfolio: str = tracker.get_slot(PORTFOLIO) or ""
 
     def refers_back(self) -> bool:
-        """The message points at what was discussed ("compare it with IBM", "them")."""
-        return bool(REFERENCE.search(self.text)) or bool(ELLIPSIS_START.search(self.text))
+        """The message points at what was discussed ("compare it with IBM", "them", "vs MSFT")."""
+        return any(p.search(self.text) for p in (REFERENCE, ELLIPSIS_START, COMPARE_START))
 
     def context_events(self, tickers: Sequence[str]) -> List[EventType]:
         """Remember what this answer was about, for the follow-ups."""

@@ -97,6 +97,9 @@ PLURAL_REFERENCE = _words(r"them", r"they", r"their", r"those", r"these", r"both
                           r"the two", r"the three", r"either")
 ELLIPSIS_START = re.compile(r"^\s*(?:ok(?:ay)?,?\s+|and\s+|so\s+)?(?:and|what about|how about|same for|same with|"
                             r"now|also|then|what of|for|as for)\b", re.I)
+# "vs msft", "compared with IBM": a comparison whose other side is what was just discussed
+COMPARE_START = re.compile(r"^\s*(?:(?:and|ok(?:ay)?|so|now)[,]?\s+)?(?:vs\.?|versus|against|"
+                           r"compared? (?:to|with)|how about (?:against|versus|vs\.?))\b", re.I)
 COMPARE = _words(r"side by side", r"compare\w*", r"comparison", r"versus", r"vs\.?", r"against", r"stack up",
                  r"better than", r"relative to", r"next to each other", r"head to head")
 ADD_TO = _words(r"add\w*", r"includ\w*", r"throw in", r"plus", r"also", r"with", r"and")
@@ -121,7 +124,9 @@ PORTFOLIO_CHANGE = _words(r"what if", r"add\w*", r"drop\w*", r"remov\w*", r"with
                           r"instead of", r"rebalanc\w*", r"includ\w*", r"exclud\w*", r"take out", r"get rid of",
                           r"make it", r"chang\w*", r"switch\w*", r"sell\w*", r"buy\w*", r"trad\w*",
                           r"move \w+ (?:in)?to", r"more in", r"less in", r"flip", r"revers\w*",
-                          r"increas\w*", r"decreas\w*", r"reduc\w*", r"too", r"as well", r"also")
+                          r"increas\w*", r"decreas\w*", r"reduc\w*", r"too", r"as well", r"also",
+                          r"thr(?:ow|ew|owing)", r"toss\w*", r"mix\w* in", r"put(?:ting)? (?:some|more|a bit)",
+                          r"(?:and|what|but) if (?:i|we)", r"if (?:i|we) (?:add|put|threw|included|bought)\w*")
 CHEAPER = _words(r"cheaper", r"less expensive", r"less pricey", r"lower[- ]priced?", r"more affordable",
                  r"affordable", r"budget", r"inexpensive", r"cheap", r"lower price", r"not so expensive",
                  r"too expensive", r"too pricey", r"too much", r"less money", r"spend less")
@@ -197,6 +202,7 @@ FILLER = frozenset("""
 a an the and or but so ok okay please pls plz thanks thank you hi hey hello what whats what's how hows how's about
 is are was it its me tell show give on for of to in now then also again stock stocks share shares price prices
 quote ticker company info news anything something latest current today doing lately look looking like
+there could can would i know want
 """.split())
 
 

@@ -188,6 +188,17 @@ def test_compare_with_one_ticker_uses_the_benchmark(charts: Path) -> None:
     assert "compare it with the benchmark ^GSPC" in answer and "(^GSPC): return" in answer
 
 
+@pytest.mark.parametrize("text", ["vs msft", "compared with Microsoft?", "and against MSFT"])
+def test_a_comparison_naming_one_ticker_after_another_compares_the_two(charts: Path, text: str) -> None:
+    latest = {"text": text, "intent": {"name": "stock_compare"}, "entities": [{"entity": "ticker", "value": "MSFT"}]}
+    events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}]
+    after_ibm = Tracker("investor-1", {"market_tickers": ["IBM"]}, latest, events, False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ACTIONS["stock_compare"].run(dispatcher, after_ibm, {}))
+    answer = "\n".join(m["text"] for m in dispatcher.messages if m.get("text"))
+    assert "(IBM): return" in answer and "(MSFT): return" in answer and "benchmark" not in answer
+
+
 def test_compare_with_an_unknown_company_names_it(charts: Path) -> None:
     answer, images = ask("stock_compare", "compare tesla and apple")
     assert answer.startswith("I don't have market data for tesla. I cover:") and images == []

@@ -88,6 +88,13 @@ def test_portfolio_what_ifs() -> None:
     text = "add IBM"
     assert action(text, AFTER_PORTFOLIO, "stock_price", 0.9, ticker(text, "IBM", "IBM")) == PORTFOLIO_RISK
     assert action("make it 70/30", AFTER_PRICE, "faq", 0.6) is None, "no portfolio to change"
+    for text in ("and if I threw some microsoft in", "what if we put some microsoft in too",
+                 "toss microsoft in"):
+        assert action(text, AFTER_PORTFOLIO, "stock_analysis", 0.95,
+                      ticker(text, "microsoft", "MSFT")) == PORTFOLIO_RISK, text
+    text = "and if I threw some microsoft in"
+    assert action(text, Context(), "stock_analysis", 0.95, ticker(text, "microsoft", "MSFT")) is None, \
+        "no portfolio: the NLU's market answer stands"
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -122,6 +129,11 @@ def test_entity_only_messages_get_a_market_answer() -> None:
     assert action(text, Context(), "faq", 0.8, ticker(text, "IBM", "IBM")) == STOCK_ANALYSIS
     text = "can I pay with Apple Pay?"
     assert action(text, Context(), "faq", 0.95, ticker(text, "Apple", "AAPL")) is None
+    text = "hi there, could you tell me how microsoft shares are doing"
+    assert action(text, Context(), "faq", 0.7, ticker(text, "microsoft", "MSFT")) == STOCK_ANALYSIS
+    text = "can I buy a gift card for microsoft store"
+    assert action(text, Context(), "faq", 0.7, ticker(text, "microsoft", "MSFT")) is None
+
 
 
 def test_an_order_number_on_its_own_asks_for_its_status() -> None:
