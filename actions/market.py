@@ -30,6 +30,7 @@ from actions.skill import SkillAction, current_session
 from assistant import settings
 from dialogue.context import PRICE as PRICE_CUE
 from dialogue.context import (
+    ADD_TO,
     COMPARE,
     COMPARE_START,
     ELLIPSIS_START,
@@ -303,8 +304,10 @@ class ActionStockCompare(MarketAction):
 
     def respond(self, dispatcher: CollectingDispatcher, request: MarketRequest) -> List[EventType]:
         tickers = list(request.named)
-        if len(tickers) < 2 and request.context_tickers and (request.refers_back() or not tickers):
-            # "compare them", "how does it compare with IBM": what was discussed, plus what is named now
+        if len(tickers) < 2 and request.context_tickers and (request.refers_back() or ADD_TO.search(request.text)
+                                                             or not tickers):
+            # "compare them", "how does it compare with IBM", "throw google in too": what was discussed,
+            # plus what is named now
             tickers = list(dict.fromkeys(request.context_tickers + tickers))
         if not tickers or (request.unknown and len(tickers) < 2):
             self.ask_for_ticker(dispatcher, request, replies.text("market.what.compare"))

@@ -102,7 +102,8 @@ COMPARE_START = re.compile(r"^\s*(?:(?:and|ok(?:ay)?|so|now)[,]?\s+)?(?:vs\.?|ve
                            r"compared? (?:to|with)|how about (?:against|versus|vs\.?))\b", re.I)
 COMPARE = _words(r"side by side", r"compare\w*", r"comparison", r"versus", r"vs\.?", r"against", r"stack up",
                  r"better than", r"relative to", r"next to each other", r"head to head")
-ADD_TO = _words(r"add\w*", r"includ\w*", r"throw in", r"plus", r"also", r"with", r"and")
+ADD_TO = _words(r"add\w*", r"includ\w*", r"thr(?:ow|ew)", r"toss\w*", r"plus", r"also", r"with", r"and", r"too",
+                r"as well")
 RANKING = _words(r"best", r"worst", r"better", r"worse", r"most", r"least", r"riskier", r"safer", r"higher",
                  r"lower", r"more", r"less", r"stronger", r"weaker", r"outperform\w*")
 WHICH_OF = _words(r"which", r"or", r"better", r"worse", r"riskier", r"safer", r"more \w+ than", r"less \w+ than")
@@ -495,6 +496,14 @@ def _entity_only(turn: Turn) -> Optional[Route]:
     if turn.intent == "stock_price" and INDICATOR.search(turn.text) and not PRICE.search(turn.text):
         return Route(STOCK_ANALYSIS, "an indicator of a ticker")  # "whats the rsi of apple"
     rest = content_words(turn.text, [(e.start, e.end) for e in named])
+    market_cue = PRICE.search(turn.text) or INDICATOR.search(turn.text) or MARKET_WORDS.search(turn.text)
+    if turn.intent not in SKILL_INTENTS[MARKET] and market_cue and len(rest) <= 3 \
+            and not (turn.intent == "faq" and turn.confidence >= CONFIDENT):
+        # "where did the s&p 500 close": a ticker and a market word, whatever else the NLU read
+        if INDICATOR.search(turn.text) and not PRICE.search(turn.text):
+            return Route(STOCK_ANALYSIS, "a ticker and an indicator")
+        return Route(STOCK_ANALYSIS if ANALYSIS_ASK.search(turn.text) and not PRICE.search(turn.text)
+                     else STOCK_PRICE, "a ticker and a market word")
     if len(rest) > (0 if turn.intent in SKILL_INTENTS[MARKET] else 1):
         return None  # "analyse google stock": the NLU's market intent stands
     if ANALYSIS_ASK.search(turn.text):

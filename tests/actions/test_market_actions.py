@@ -188,7 +188,8 @@ def test_compare_with_one_ticker_uses_the_benchmark(charts: Path) -> None:
     assert "compare it with the benchmark ^GSPC" in answer and "(^GSPC): return" in answer
 
 
-@pytest.mark.parametrize("text", ["vs msft", "compared with Microsoft?", "and against MSFT"])
+@pytest.mark.parametrize("text", ["vs msft", "compared with Microsoft?", "and against MSFT",
+                                  "throw microsoft in there too"])
 def test_a_comparison_naming_one_ticker_after_another_compares_the_two(charts: Path, text: str) -> None:
     latest = {"text": text, "intent": {"name": "stock_compare"}, "entities": [{"entity": "ticker", "value": "MSFT"}]}
     events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}]

@@ -131,6 +131,12 @@ def test_entity_only_messages_get_a_market_answer() -> None:
     assert action(text, Context(), "faq", 0.95, ticker(text, "Apple", "AAPL")) is None
     text = "hi there, could you tell me how microsoft shares are doing"
     assert action(text, Context(), "faq", 0.7, ticker(text, "microsoft", "MSFT")) == STOCK_ANALYSIS
+    text = "where did the s&p 500 close"
+    assert action(text, Context(), "faq", 0.5, ticker(text, "s&p 500", "^GSPC")) == STOCK_PRICE
+    text = "is apple overbought right now"
+    assert action(text, Context(), "nlu_fallback", 0.4, ticker(text, "apple", "AAPL")) == STOCK_ANALYSIS
+    text = "how accurate is the price data for apple"
+    assert action(text, Context(), "faq", 0.9, ticker(text, "apple", "AAPL")) is None, "a help-centre question"
     text = "can I buy a gift card for microsoft store"
     assert action(text, Context(), "faq", 0.7, ticker(text, "microsoft", "MSFT")) is None
 
