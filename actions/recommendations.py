@@ -75,7 +75,8 @@ _CATEGORY_WORDS = {
 }
 _PRICE = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?![\d,])")
 _PRICE_IN_TEXT = re.compile(
-    r"(?:under|below|less than|cheaper than|at most|max(?:imum)?|up to|within|<=?)\s*\$?\s*"
+    r"(?:under|below|less than|cheaper than|at most|max(?:imum)?|up to|within|no more than|<=?|"
+    r"budget(?:\s+(?:is|of))?(?:\s+(?:about|around|roughly))?|spend(?:\s+(?:up to|about|around))?)\s*\$?\s*"
     r"(\d[\d,]*(?:\.\d{1,2})?)|\$\s*(\d[\d,]*(?:\.\d{1,2})?)|(\d[\d,]*(?:\.\d{1,2})?)\s*(?:dollars|bucks|usd)\b",
     re.IGNORECASE,
 )
@@ -96,7 +97,7 @@ def parse_price(text: Optional[str]) -> Optional[Decimal]:
 
 
 def price_in_text(text: str) -> Optional[Decimal]:
-    """A price limit written in the message itself ("under 80", "$50") when NLU found none."""
+    """A price limit written in the message itself ("under 80", "$50", "my budget is 800") when NLU found none."""
     match = _PRICE_IN_TEXT.search(text or "")
     return parse_price(match.group(1) or match.group(2) or match.group(3)) if match else None
 

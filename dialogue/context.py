@@ -126,14 +126,15 @@ PORTFOLIO_CHANGE = _words(r"what if", r"add\w*", r"drop\w*", r"remov\w*", r"with
                           r"make it", r"chang\w*", r"switch\w*", r"sell\w*", r"buy\w*", r"trad\w*",
                           r"move \w+ (?:in)?to", r"more in", r"less in", r"flip", r"revers\w*",
                           r"increas\w*", r"decreas\w*", r"reduc\w*", r"too", r"as well", r"also",
-                          r"thr(?:ow|ew|owing)", r"toss\w*", r"mix\w* in", r"put(?:ting)? (?:some|more|a bit)",
+                          r"thr(?:ow|ew|owing)", r"toss\w*", r"mix\w* in", r"put(?:ting)? (?:\w+ ){0,2}in(?:to)?",
                           r"(?:and|what|but) if (?:i|we)", r"if (?:i|we) (?:add|put|threw|included|bought)\w*")
 CHEAPER = _words(r"cheaper", r"less expensive", r"less pricey", r"lower[- ]priced?", r"more affordable",
                  r"affordable", r"budget", r"inexpensive", r"cheap", r"lower price", r"not so expensive",
                  r"too expensive", r"too pricey", r"too much", r"less money", r"spend less")
 PRICIER = _words(r"pricier", r"more expensive", r"higher[- ]end", r"premium", r"top of the range", r"high[- ]end",
                  r"fancier", r"best you have", r"spend more", r"better quality")
-PRICE_LIMIT = re.compile(r"(?:under|below|less than|max(?:imum)?|up to|at most|within|no more than|around|about)"
+PRICE_LIMIT = re.compile(r"(?:under|below|less than|max(?:imum)?|up to|at most|within|no more than|around|about|"
+                         r"budget(?: is| of)?|spend)"
                          r"\s*\$?\s*\d|\$\s*\d|\b\d+\s*(?:dollars|bucks|usd)\b", re.I)
 INSTEAD = _words(r"instead", r"rather", r"other (?:brands?|ones|options|models|colou?rs)", r"something else",
                  r"different (?:ones|brands?|options)", r"anything else", r"more options", r"show me more",
@@ -154,6 +155,7 @@ ORDER_DETAIL = _words(r"when", r"arriv\w*", r"deliver\w*", r"eta", r"get here", 
                       r"monday", r"tuesday", r"wednesday", r"thursday", r"friday", r"saturday", r"sunday",
                       r"tomorrow", r"today", r"items?", r"what'?s in", r"contents?", r"what did i (?:order|buy)",
                       r"total", r"how much (?:was|did|is)", r"paid", r"cost", r"where is", r"where'?s",
+                      r"what did i (?:pay|spend)",
                       r"status", r"placed", r"come", r"coming", r"latest", r"update", r"still")
 # Words that can only be about an order (not a help-centre article or a product).
 ORDER_STRONG = _words(r"arriv\w*", r"deliver(?:ed|y)?", r"carrier", r"courier", r"tracking", r"shipped",
@@ -166,7 +168,8 @@ HOW_TO = re.compile(r"^\s*(?:(?:and|so|ok|okay|hi|hey|also)[,!.]?\s+)?(?:how (?:
 STATUS_ASK = _words(r"where(?:'s| is)", r"status", r"when will", r"has (?:it|my)", r"shipped yet", r"arriv\w*",
                     r"check (?:on )?my", r"look up")
 ORDER_CANCEL = _words(r"cancel(?!led)\w*", r"call it off", r"don'?t want (?:it|that|this)", r"stop (?:it|that order)")
-ORDER_REFERENCE = _words(r"it", r"its", r"it'?s", r"that", r"this", r"(?:the|my|that|this) (?:order|package|parcel|"
+ORDER_REFERENCE = _words(r"it", r"its", r"it'?s", r"that", r"this", r"what did i (?:pay|spend|order|buy|get)",
+                         r"how much did i (?:pay|spend)", r"(?:the|my|that|this) (?:order|package|parcel|"
                          r"delivery|shipment|box|stuff)", r"that one", r"this one", r"them")
 # What a request of each skill mentions; an intent without it is weak evidence against a follow-up
 # ("how much was it?" after an order reads like a price question to the NLU).

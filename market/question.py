@@ -308,6 +308,16 @@ REMOVE = re.compile(r"\b(?:drop\w*|remov\w*|without|sell\w*|dump\w*|take out|exc
 REPLACE = re.compile(r"\b(?:swap\w*|replac\w*|switch\w*|chang\w*|trad\w*|sell\w*|move|instead of|in place of|"
                      r"rather than)\b", re.I)
 ADD = re.compile(r"\b(?:add\w*|includ\w*|with|plus|also|too|as well|buy\w*|put)\b", re.I)
+# "put half in AAPL", "make MSFT a quarter": a holding's share in words
+FRACTION_WORDS = {"half": 50.0, "a half": 50.0, "one half": 50.0, "a third": 100 / 3, "one third": 100 / 3,
+                  "two thirds": 200 / 3, "a quarter": 25.0, "one quarter": 25.0, "three quarters": 75.0}
+FRACTION = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, FRACTION_WORDS), key=len, reverse=True)) + r")\b",
+                      re.I)
+
+
+def fractions_as_percent(text: str) -> str:
+    """*text* with a share in words written as a percentage ("put half in AAPL" -> "put 50% in AAPL")."""
+    return FRACTION.sub(lambda m: f"{FRACTION_WORDS[m.group(0).lower()]:.4g}%", text)
 
 
 @dataclass(frozen=True)
@@ -334,8 +344,8 @@ def describe_holdings(holdings: Sequence[Holding]) -> str:
 def revise_portfolio(resolver: Resolver, current: Sequence[Holding], text: str) -> PortfolioChange:
     """*current* changed as *text* asks, keeping the order of the holdings.
 
-    Recognised: a split ("70/30", "50-30-20"), equal weights, one holding's share ("70% in AAPL":
-    the others keep their proportions), removing, replacing and adding tickers (a new holding gets
+    Recognised: a split ("70/30", "50-30-20"), equal weights, one holding's share ("70% in AAPL",
+    "half in AAPL": the others keep their proportions), removing, replacing and adding tickers (a new holding gets
     an equal share, the others are scaled down).
     """
     holdings = list(current)
@@ -374,7 +384,7 @@ def revise_portfolio(resolver: Resolver, current: Sequence[Holding], text: str) 
             return PortfolioChange(tuple(holdings), "removed", "That would leave no holdings in the portfolio.")
         if len(kept) < len(holdings):
             return PortfolioChange(tuple(Holding(h.ticker, weight=w) for h, w in kept), "removed")
-    sized = SIZE.search(resolver.strip_mentions(text))
+    sized = SIZE.search(resolver.strip_mentions(fractions_as_percent(text)))
     if len(named) == 1 and named[0] in held and sized and (sized.group("unit") or "").strip():
         share = float(sized.group("number").replace(",", "")) / 100
         if not 0 < share < 1:

@@ -26,6 +26,7 @@ from actions.recommendations import (
     parse_category,
     parse_feedback,
     parse_price,
+    price_in_text,
 )
 from commerce.db import make_engine
 from commerce.migrate import upgrade
@@ -159,6 +160,14 @@ def test_anonymous_visitor_gets_honest_popular_picks(shop: str) -> None:
     assert all("most popular in" in m["text"] or "customers bought or looked at it" in m["text"] for m in messages[1:])
     in_stock = {sku for sku, stock in query(shop, "SELECT sku, stock FROM products") if stock > 0}
     assert set(skus) <= in_stock
+
+
+@pytest.mark.parametrize("text,limit", [
+    ("under 80", "80"), ("my budget is 800", "800"), ("budget of about $250", "250"),
+    ("I can spend up to 1,200 dollars", "1200"), ("no more than 45.50", "45.50"), ("it's for my 3 kids", None),
+])
+def test_a_price_limit_is_read_from_the_message(text: str, limit: str | None) -> None:
+    assert price_in_text(text) == (Decimal(limit) if limit else None)
 
 
 def test_category_and_price_filters(shop: str) -> None:

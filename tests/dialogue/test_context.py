@@ -55,6 +55,7 @@ def action(text: str, context: Context, intent: str = "nlu_fallback", confidence
     ("which carrier is it with?", "faq", ORDER_STATUS),
     ("is it coming before the weekend?", "order_status", ORDER_STATUS),
     ("what's in it?", "nlu_fallback", ORDER_STATUS),
+    ("and what did I pay", "faq", ORDER_STATUS),
     ("cancel it", "cancel_order", REQUEST_CANCELLATION),
     ("can I still cancel that one?", "faq", REQUEST_CANCELLATION),
 ])
@@ -89,7 +90,7 @@ def test_portfolio_what_ifs() -> None:
     assert action(text, AFTER_PORTFOLIO, "stock_price", 0.9, ticker(text, "IBM", "IBM")) == PORTFOLIO_RISK
     assert action("make it 70/30", AFTER_PRICE, "faq", 0.6) is None, "no portfolio to change"
     for text in ("and if I threw some microsoft in", "what if we put some microsoft in too",
-                 "toss microsoft in"):
+                 "toss microsoft in", "put half in microsoft"):
         assert action(text, AFTER_PORTFOLIO, "stock_analysis", 0.95,
                       ticker(text, "microsoft", "MSFT")) == PORTFOLIO_RISK, text
     text = "and if I threw some microsoft in"

@@ -32,6 +32,9 @@ def shares(text: str) -> dict[str, float]:
     ("half in each", {"AAPL": 0.5, "MSFT": 0.5}),
     ("flip it", {"AAPL": 0.4, "MSFT": 0.6}),
     ("reduce msft to 10%", {"AAPL": 0.9, "MSFT": 0.1}),
+    ("make microsoft a quarter", {"AAPL": 0.75, "MSFT": 0.25}),
+    ("put a third in msft", {"AAPL": 0.6667, "MSFT": 0.3333}),
+    ("what if half was in apple", {"AAPL": 0.5, "MSFT": 0.5}),
 ])
 def test_what_ifs(text: str, expected: dict[str, float]) -> None:
     assert shares(text) == expected
