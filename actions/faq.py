@@ -1,7 +1,9 @@
 """Help-centre questions: answer from the knowledge base, offer a shortlist, or admit not knowing.
 
 ``action_answer_faq`` runs for the ``faq`` intent and for ``nlu_fallback``. A "don't know"
-counts toward the repeated-fallback handoff (``actions.handoff``). Questions it
+counts toward the repeated-fallback handoff (``actions.handoff``). A question the knowledge base
+cannot answer but that names a ticker in market terms or a product category with a shopping
+question goes to that skill instead (``dialogue.context.skill_for_unanswered``), silently. Questions it
 cannot answer confidently are stored (personal data masked) for whoever writes the
 articles: ``python -m commerce unanswered`` lists them.
 """
@@ -14,7 +16,7 @@ import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies, services
@@ -23,7 +25,7 @@ from actions.skill import SkillAction
 from assistant import settings
 from commerce.models import FaqOutcome
 from commerce.unanswered import record_unanswered
-from dialogue.context import ELLIPSIS_START, FAQ_ARTICLE, REFERENCE
+from dialogue.context import ELLIPSIS_START, FAQ_ARTICLE, REFERENCE, Turn, skill_for_unanswered
 from retrieval import Decision, Outcome, SearchHit, decide, normalise_query
 from retrieval.chunking import Chunk
 from retrieval.knowledge_base import Article
@@ -109,6 +111,10 @@ class ActionAnswerFaq(SkillAction):
             )
             self._record(tracker, question, FaqOutcome.GREY_ZONE, hits)
             return []
+        message = tracker.latest_message or {}
+        skill = skill_for_unanswered(Turn.parsed(question, message.get("intent"), message.get("entities")))
+        if skill is not None:  # not a help-centre question after all: the skill it names answers it
+            return [FollowupAction(skill)]
         self._record(tracker, question, FaqOutcome.UNKNOWN, hits)
         return not_understood(dispatcher, tracker, replies.text("faq.dont_know"), buttons=[talk_to_person()])
 

@@ -15,7 +15,9 @@ Invariants:
   for a person ends the form (``Route.end_form``); answers, corrections, questions and junk stay
   with the form's own rules (its validator explains what it expects);
 - a request for a person in so many words ("..., I want to talk to a person") is handed over,
-  whatever else the message says.
+  whatever else the message says;
+- :func:`skill_for_unanswered` only ever turns a help-centre "don't know" into a skill's answer,
+  never a help-centre answer or shortlist.
 """
 
 from __future__ import annotations
@@ -230,6 +232,14 @@ class Turn:
     def has(self, entity: str) -> bool:
         return any(e.name == entity for e in self.entities)
 
+    @classmethod
+    def parsed(cls, text: str, intent: Optional[dict], entities: Optional[Iterable[dict]]) -> "Turn":
+        """A turn from the NLU's parse data (``intent`` and ``entities`` as Rasa writes them)."""
+        intent = intent or {}
+        return cls(text, str(intent.get("name") or ""), float(intent.get("confidence") or 0.0), tuple(
+            Entity(str(e.get("entity")), str(e.get("value")), int(e.get("start", -1)), int(e.get("end", -1)))
+            for e in entities or []))
+
 
 @dataclass(frozen=True)
 class Context:
@@ -375,6 +385,27 @@ def route(turn: Turn, context: Context) -> Optional[Route]:
     return found or _order_number_only(turn) or _entity_only(turn)
 
 
+# "I'm after a fitness tracker, what do you have": a shopping question about a named category
+SHOPPING_ASK = _words(r"what do you (?:have|sell|carry|stock|got)", r"do you (?:have|sell|carry|stock) any",
+                      r"got any", r"any good", r"i'?m (?:after|looking for|shopping for)",
+                      r"i (?:need|want) (?:a|an|some)", r"(?:show|find) me", r"what'?s (?:a )?good", r"options")
+
+
+def skill_for_unanswered(turn: Turn) -> Optional[str]:
+    """The skill action for a message the help centre could not answer, when the message names what
+    that skill is about in its terms: a ticker with a market word ("... ibm shares, what has the stock
+    been doing?") or a product category with a shopping question ("a smartwatch, what do you have?").
+    None otherwise: the customer is told the assistant does not know."""
+    text = turn.text
+    if tickers_in(turn) and (PRICE.search(text) or INDICATOR.search(text) or MARKET_WORDS.search(text)) \
+            and not DEFINITION.search(text):
+        return STOCK_PRICE if PRICE.search(text) and not INDICATOR.search(text) else STOCK_ANALYSIS
+    if turn.has("product_category") and (SHOPPING_ASK.search(text) or RECOMMEND_WORDS.search(text)) \
+            and not HOW_TO.search(text):
+        return RECOMMEND_ACTION
+    return None
+
+
 def _inside_form(turn: Turn) -> Optional[Route]:
     action = SWITCH_ACTIONS.get(turn.intent)
     if action is None or turn.confidence < SWITCH_CONFIDENCE or turn.has("order_number") or turn.has("email"):
@@ -500,9 +531,11 @@ def _entity_only(turn: Turn) -> Optional[Route]:
         return Route(STOCK_ANALYSIS, "an indicator of a ticker")  # "whats the rsi of apple"
     rest = content_words(turn.text, [(e.start, e.end) for e in named])
     market_cue = PRICE.search(turn.text) or INDICATOR.search(turn.text) or MARKET_WORDS.search(turn.text)
-    if turn.intent not in SKILL_INTENTS[MARKET] and market_cue and len(rest) <= 3 \
+    unsure = turn.intent in {"faq", "nlu_fallback", "out_of_scope"} and turn.confidence < CONFIDENT
+    if turn.intent not in SKILL_INTENTS[MARKET] and market_cue and (len(rest) <= 3 or unsure) \
             and not (turn.intent == "faq" and turn.confidence >= CONFIDENT):
-        # "where did the s&p 500 close": a ticker and a market word, whatever else the NLU read
+        # "where did the s&p 500 close", "my friend says buy IBM shares, what has the stock been doing?":
+        # a ticker and a market word, when the NLU read nothing else with confidence
         if INDICATOR.search(turn.text) and not PRICE.search(turn.text):
             return Route(STOCK_ANALYSIS, "a ticker and an indicator")
         return Route(STOCK_ANALYSIS if ANALYSIS_ASK.search(turn.text) and not PRICE.search(turn.text)

@@ -42,7 +42,6 @@ from dialogue.context import (
     VERIFICATION_FORM,
     VERIFIED_CUSTOMER,
     Context,
-    Entity,
     Turn,
     last_skill_action,
     route,
@@ -55,12 +54,7 @@ def turn_of(tracker: DialogueStateTracker) -> Optional[Turn]:
     message = tracker.latest_message
     if message is None or message.text is None:
         return None
-    intent = message.intent or {}
-    entities = tuple(
-        Entity(str(e.get("entity")), str(e.get("value")), int(e.get("start", -1)), int(e.get("end", -1)))
-        for e in message.entities or []
-    )
-    return Turn(message.text, str(intent.get("name") or ""), float(intent.get("confidence") or 0.0), entities)
+    return Turn.parsed(message.text, message.intent, message.entities)
 
 
 def context_of(tracker: DialogueStateTracker) -> Context:

@@ -39,6 +39,8 @@ compare compared versus which better best worst riskier safer more less equally 
 stock stocks share shares price prices quote quotes market markets index indices portfolio company companies
 ticker tickers today yesterday tomorrow please doing trading the that this these those my your its their
 current latest last close closing value worth it them everything something anything money
+went gone going swap swapped switch switched drop dropped added replace replaced keep kept move moved sold
+bought instead maybe also just then rather
 """.split())
 NEIGHBOUR = re.compile(r"(?P<left>[A-Za-z][\w.&-]*)\s*(?:,|\band\b|\bvs\b\.?|\bversus\b|\bor\b)\s*"
                        r"(?:the\s+)?(?P<right>[A-Za-z][\w.&-]*)", re.I)
@@ -308,6 +310,7 @@ REMOVE = re.compile(r"\b(?:drop\w*|remov\w*|without|sell\w*|dump\w*|take out|exc
 REPLACE = re.compile(r"\b(?:swap\w*|replac\w*|switch\w*|chang\w*|trad\w*|sell\w*|move|instead of|in place of|"
                      r"rather than)\b", re.I)
 ADD = re.compile(r"\b(?:add\w*|includ\w*|with|plus|also|too|as well|buy\w*|put)\b", re.I)
+SWAP_IN = re.compile(r"\b(?:instead|in its place|go(?:ing)? for|went for)\b", re.I)
 # "put half in AAPL", "make MSFT a quarter": a holding's share in words
 FRACTION_WORDS = {"half": 50.0, "a half": 50.0, "one half": 50.0, "a third": 100 / 3, "one third": 100 / 3,
                   "two thirds": 200 / 3, "a quarter": 25.0, "one quarter": 25.0, "three quarters": 75.0}
@@ -379,6 +382,13 @@ def revise_portfolio(resolver: Resolver, current: Sequence[Holding], text: str) 
             return PortfolioChange(tuple(Holding(new, weight=w) if h.ticker == old else Holding(h.ticker, weight=w)
                                          for h, w in zip(holdings, weights_of(holdings))), "replaced")
     if named and REMOVE.search(text):
+        gone = [t for t in dict.fromkeys(named) if t in held]
+        arriving = [t for t in dict.fromkeys(named) if t not in held]
+        if len(gone) == 1 and len(arriving) == 1 and (ADD.search(text) or SWAP_IN.search(text)):
+            # "drop FB and go with IBM instead": the new holding takes the old one's share
+            swapped = (Holding(arriving[0] if h.ticker == gone[0] else h.ticker, weight=w)
+                       for h, w in zip(holdings, weights_of(holdings)))
+            return PortfolioChange(tuple(swapped), "replaced")
         kept = [(h, w) for h, w in zip(holdings, weights_of(holdings)) if h.ticker not in named]
         if not kept:
             return PortfolioChange(tuple(holdings), "removed", "That would leave no holdings in the portfolio.")

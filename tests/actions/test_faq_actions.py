@@ -139,6 +139,17 @@ def test_an_unknown_question_is_admitted_and_a_person_offered(faq: str, monkeypa
     assert row["question"] == question
 
 
+def test_a_question_naming_a_ticker_in_market_terms_goes_to_the_market_skill_instead_of_dont_know(
+        faq: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    question = "my friend keeps telling me to buy ibm shares, what has the stock been doing lately?"
+    set_thresholds(monkeypatch, answer=top_score(question) + 0.2, suggest=top_score(question) + 0.1)
+    start = question.index("ibm")
+    ibm = [{"entity": "ticker", "value": "IBM", "start": start, "end": start + 3}]
+    events, messages = run(ActionAnswerFaq(), tracker(question, entities=ibm))
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_stock_analysis"}]
+    assert messages == [] and stored(faq) == [], "nothing said, nothing recorded as unanswered"
+
+
 def test_out_of_scope_questions_get_dont_know_with_the_calibrated_thresholds(faq: str) -> None:
     for question in ("What is the square root of 144?", "Wie ist das Wetter morgen in Berlin?", "🍕🍕🍕"):
         _, [message] = run(ActionAnswerFaq(), tracker(question))

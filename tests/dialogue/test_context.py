@@ -26,6 +26,7 @@ from dialogue.context import (
     Turn,
     last_skill_action,
     route,
+    skill_for_unanswered,
 )
 
 AFTER_ORDER = Context(last_skill=ORDER, last_action=ORDER_STATUS, current_order=True)
@@ -136,6 +137,9 @@ def test_entity_only_messages_get_a_market_answer() -> None:
     assert action(text, Context(), "faq", 0.5, ticker(text, "s&p 500", "^GSPC")) == STOCK_PRICE
     text = "is apple overbought right now"
     assert action(text, Context(), "nlu_fallback", 0.4, ticker(text, "apple", "AAPL")) == STOCK_ANALYSIS
+    text = "my friend keeps telling me to buy ibm shares, what has the stock been doing lately?"
+    assert action(text, Context(), "faq", 0.5, ticker(text, "ibm", "IBM")) == STOCK_ANALYSIS
+    assert action(text, Context(), "faq", 0.9, ticker(text, "ibm", "IBM")) is None
     text = "how accurate is the price data for apple"
     assert action(text, Context(), "faq", 0.9, ticker(text, "apple", "AAPL")) is None, "a help-centre question"
     text = "can I buy a gift card for microsoft store"
@@ -280,3 +284,22 @@ def test_a_comparison_grows_and_changes_period() -> None:
 ])
 def test_how_orders_work_goes_to_the_help_centre(text: str, expected: Optional[str]) -> None:
     assert action(text, Context(), "order_status", 0.9) == expected
+
+
+def test_a_dont_know_becomes_the_skill_the_message_names_in_its_own_terms() -> None:
+    text = "my friend keeps telling me to buy ibm shares, what has the stock been doing lately?"
+    assert skill_for_unanswered(turn(text, "faq", 0.9, ticker(text, "ibm", "IBM"))) == STOCK_ANALYSIS
+    text = "where did IBM close"
+    assert skill_for_unanswered(turn(text, "faq", 0.9, ticker(text, "IBM", "IBM"))) == STOCK_PRICE
+    text = "I'm after a fitness tracker or smartwatch, what do you have"
+    category = Entity("product_category", "wearables", text.index("fitness"), text.index(" or"))
+    assert skill_for_unanswered(turn(text, "faq", 0.98, category)) == RECOMMEND_ACTION
+    # a help-centre question about the same things stays a "don't know"
+    text = "how do I set up my new smartwatch"
+    category = Entity("product_category", "wearables", text.index("smartwatch"), len(text))
+    assert skill_for_unanswered(turn(text, "faq", 0.9, category)) is None
+    text = "what does the IBM price chart mean"
+    assert skill_for_unanswered(turn(text, "faq", 0.9, ticker(text, "IBM", "IBM"))) is None
+    text = "can I pay with Apple Pay"
+    assert skill_for_unanswered(turn(text, "faq", 0.9, ticker(text, "Apple", "AAPL"))) is None
+    assert skill_for_unanswered(turn("do you price match", "faq", 0.9)) is None

@@ -24,6 +24,7 @@ RESOLVER = Resolver()
     ("compare apple, tesla, and google", ["AAPL", "GOOG"], ["tesla"]),
     ("is apple more correlated with the nasdaq or the s&p", ["AAPL", "^IXIC", "^GSPC"], []),
     ("what's the price of that stock", [], []),
+    ("what if I dropped facebook and went with ibm instead", ["FB", "IBM"], []),
 ])
 def test_tickers_in_text(text: str, tickers: list, unknown: list) -> None:
     assert RESOLVER.tickers(text) == (tickers, unknown)

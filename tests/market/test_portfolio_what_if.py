@@ -33,6 +33,8 @@ def shares(text: str) -> dict[str, float]:
     ("flip it", {"AAPL": 0.4, "MSFT": 0.6}),
     ("reduce msft to 10%", {"AAPL": 0.9, "MSFT": 0.1}),
     ("make microsoft a quarter", {"AAPL": 0.75, "MSFT": 0.25}),
+    ("what if I dropped microsoft and went with ibm instead", {"AAPL": 0.6, "IBM": 0.4}),
+    ("sell apple, buy facebook", {"FB": 0.6, "MSFT": 0.4}),
     ("put a third in msft", {"AAPL": 0.6667, "MSFT": 0.3333}),
     ("what if half was in apple", {"AAPL": 0.5, "MSFT": 0.5}),
 ])
@@ -50,4 +52,5 @@ def test_impossible_what_ifs_say_why() -> None:
 def test_holdings_written_back_read_the_same() -> None:
     text = describe_holdings([Holding("AAPL", weight=2), Holding("^GSPC", weight=1)])
     holdings, problem = RESOLVER.holdings(text)
-    assert not problem and [(h.ticker, round(h.weight or 0, 2)) for h in holdings] == [("AAPL", 66.67), ("^GSPC", 33.33)]
+    assert not problem
+    assert [(h.ticker, round(h.weight or 0, 2)) for h in holdings] == [("AAPL", 66.67), ("^GSPC", 33.33)]
