@@ -391,6 +391,15 @@ SHOPPING_ASK = _words(r"what do you (?:have|sell|carry|stock|got)", r"do you (?:
                       r"i (?:need|want) (?:a|an|some)", r"(?:show|find) me", r"what'?s (?:a )?good", r"options")
 
 
+def market_action_for(text: str) -> str:
+    """The market action a message about a ticker asks for: the price when it asks for a price and
+    nothing more, the analysis for an indicator or "how is ... doing", else the price."""
+    price, indicator = PRICE.search(text), INDICATOR.search(text)
+    if indicator or (not price and ANALYSIS_ASK.search(text)):
+        return STOCK_ANALYSIS
+    return STOCK_PRICE
+
+
 def skill_for_unanswered(turn: Turn) -> Optional[str]:
     """The skill action for a message the help centre could not answer, when the message names what
     that skill is about in its terms: a ticker with a market word ("... ibm shares, what has the stock
@@ -399,7 +408,7 @@ def skill_for_unanswered(turn: Turn) -> Optional[str]:
     text = turn.text
     if tickers_in(turn) and (PRICE.search(text) or INDICATOR.search(text) or MARKET_WORDS.search(text)) \
             and not DEFINITION.search(text):
-        return STOCK_PRICE if PRICE.search(text) and not INDICATOR.search(text) else STOCK_ANALYSIS
+        return market_action_for(text)
     if turn.has("product_category") and (SHOPPING_ASK.search(text) or RECOMMEND_WORDS.search(text)) \
             and not HOW_TO.search(text):
         return RECOMMEND_ACTION
@@ -536,10 +545,7 @@ def _entity_only(turn: Turn) -> Optional[Route]:
             and not (turn.intent == "faq" and turn.confidence >= CONFIDENT):
         # "where did the s&p 500 close", "my friend says buy IBM shares, what has the stock been doing?":
         # a ticker and a market word, when the NLU read nothing else with confidence
-        if INDICATOR.search(turn.text) and not PRICE.search(turn.text):
-            return Route(STOCK_ANALYSIS, "a ticker and an indicator")
-        return Route(STOCK_ANALYSIS if ANALYSIS_ASK.search(turn.text) and not PRICE.search(turn.text)
-                     else STOCK_PRICE, "a ticker and a market word")
+        return Route(market_action_for(turn.text), "a ticker and a market word")
     if len(rest) > (0 if turn.intent in SKILL_INTENTS[MARKET] else 1):
         return None  # "analyse google stock": the NLU's market intent stands
     if ANALYSIS_ASK.search(turn.text):
