@@ -169,7 +169,8 @@ def test_out_of_scope_questions_get_dont_know_with_the_calibrated_thresholds(faq
         ("how much do you charge for delivery", "shipping-options"),
     ],
 )
-def test_plain_questions_with_one_obvious_answer_are_answered_directly(faq: str, question: str, article_id: str) -> None:
+def test_plain_questions_with_one_obvious_answer_are_answered_directly(
+        faq: str, question: str, article_id: str) -> None:
     _, [message] = run(ActionAnswerFaq(), tracker(question))
     assert message["text"].startswith(services.faq_retriever().articles[article_id].title), message["text"]
     assert message["text"].rstrip().endswith(ARTICLE_URL + article_id)
@@ -226,7 +227,8 @@ def test_choosing_an_article_shows_its_title_first_passage_and_link(faq_engine: 
     assert events == [{"event": "slot", "timestamp": None, "name": "faq_article", "value": "click-and-collect"}]
     first = retriever.first_passage("click-and-collect")
     assert message["text"] == (
-        f"{retriever.articles['click-and-collect'].title}\n\n{first.text}\n\nRead the full article: {ARTICLE_URL}click-and-collect"
+        f"{retriever.articles['click-and-collect'].title}\n\n{first.text}\n\n"
+        f"Read the full article: {ARTICLE_URL}click-and-collect"
     )
 
 

@@ -231,7 +231,8 @@ def test_dislike_changes_the_next_list_at_once_and_clears_the_cache(shop: str, r
     cached = f"assistant:recs:*:{Subject.of(None, sender).key}"
     first = listed(run(ActionRecommend(), tracker("recommend something", sender=sender)))
     assert len(client.keys(cached)) == 1
-    answer = run(ActionRecommendationFeedback(), tracker("👎", {"product_sku": first[0], "feedback": "down"}, sender=sender))
+    down = tracker("👎", {"product_sku": first[0], "feedback": "down"}, sender=sender)
+    answer = run(ActionRecommendationFeedback(), down)
     assert "won't suggest" in answer[0]["text"]
     assert client.keys(cached) == []
     second = listed(run(ActionRecommend(), tracker("recommend something", sender=sender)))
