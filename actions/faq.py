@@ -76,8 +76,15 @@ def answer_in_context(question: str, tracker: Tracker) -> tuple[list[SearchHit],
         return hits, decision
     in_context = retriever.search(f"{previous.title}: {question}", k=SEARCH_DEPTH)
     contextual = decide(in_context, thresholds)
-    if contextual.outcome is Outcome.ANSWER and (decision.outcome is not Outcome.ANSWER
-                                                 or len(topic_words(question)) < 2):
+    if contextual.outcome is not Outcome.ANSWER or contextual.answer is None:
+        return hits, decision
+    # The joint reading settles between the article under discussion and the question's own best
+    # article; a third article is an artefact of mixing the two texts ("do they expire?" after the
+    # assistant's capabilities read as what the assistant does with messages), not an answer.
+    own_best = hits[0].article.id if hits else None
+    if contextual.answer.article.id not in (previous.id, own_best):
+        return hits, decision
+    if decision.outcome is not Outcome.ANSWER or len(topic_words(question)) < 2:
         return in_context, contextual
     return hits, decision
 

@@ -36,6 +36,7 @@ from dialogue.context import (
     REC_CATEGORY,
     REC_MAX_PRICE,
     REC_SHOWN,
+    SAME_BUDGET,
 )
 
 log = logging.getLogger(__name__)
@@ -185,7 +186,7 @@ def median(values: List[Decimal]) -> Decimal:
 def wish_of(tracker: Tracker) -> Wish:
     """What the latest message asks for; a refinement ("cheaper ones", "tablets instead", "only in
     black", "something else") keeps the last list's other filters (a new category drops the old
-    price limit)."""
+    price limit, unless the message keeps it: "tablets for the same money")."""
     text = (tracker.latest_message or {}).get("text") or ""
     raw_category = latest_entity(tracker, "product_category")
     category = (parse_category(raw_category) if raw_category is not None else None) or category_in_text(text)
@@ -198,9 +199,11 @@ def wish_of(tracker: Tracker) -> Wish:
         notes.append(replies.text("recs.price_unreadable"))
     shown = [str(s) for s in tracker.get_slot(REC_SHOWN) or []]
     colour_match = COLOUR_NAME.search(text)
-    cheaper, pricier, other = CHEAPER.search(text), PRICIER.search(text), INSTEAD.search(text)
+    same_budget = SAME_BUDGET.search(text)
+    cheaper = None if same_budget else CHEAPER.search(text)  # "the same budget" is no cheaper
+    pricier, other = PRICIER.search(text), INSTEAD.search(text)
     descriptor = DESCRIBED_ONES.search(text)
-    refining = bool(shown) and bool(cheaper or pricier or other or colour_match or descriptor
+    refining = bool(shown) and bool(cheaper or pricier or other or colour_match or descriptor or same_budget
                                    or ELLIPSIS_START.search(text) or (category is None and max_price is not None))
     if not refining:
         return Wish(category, max_price, notes=tuple(notes))
@@ -209,8 +212,8 @@ def wish_of(tracker: Tracker) -> Wish:
     feature: Optional[str] = None
     if descriptor and last_category and category is not None and category != last_category:
         feature, category = descriptor.group(1).lower(), None  # "gaming ones" after laptops: gaming laptops
-    if category is None:
-        category = last_category
+    if category is None or same_budget:
+        category = category or last_category
         if max_price is None and last_max is not None:
             max_price = Decimal(str(last_max))
     min_price: Optional[Decimal] = None

@@ -103,6 +103,7 @@ ELLIPSIS_START = re.compile(r"^\s*(?:ok(?:ay)?,?\s+|and\s+|so\s+)?(?:and|what ab
 COMPARE_START = re.compile(r"^\s*(?:(?:and|ok(?:ay)?|so|now)[,]?\s+)?(?:vs\.?|versus|against|"
                            r"compared? (?:to|with)|how about (?:against|versus|vs\.?))\b", re.I)
 COMPARE = _words(r"side by side", r"compare\w*", r"comparison", r"versus", r"vs\.?", r"against", r"stack up",
+                 r"next to", r"alongside", r"beside",
                  r"better than", r"relative to", r"next to each other", r"head to head")
 ADD_TO = _words(r"add\w*", r"includ\w*", r"thr(?:ow|ew)", r"toss\w*", r"plus", r"also", r"with", r"and", r"too",
                 r"as well")
@@ -123,8 +124,13 @@ WEIGHTS = re.compile(r"\b\d{1,3}(?:\.\d+)?\s*(?:/|-|:|–)\s*\d{1,3}(?:\.\d+)?(?
                      r"|\b\d{1,3}(?:\.\d+)?\s*(?:%|percent\b|pct\b)|\bequal(?:ly)?[- ]?weight\w*|\beven(?:ly)?\b|"
                      r"\bequally\b|\bhalf in each\b|\bflip (?:it|the weights)\b|\brevers\w* (?:it|the weights)\b|"
                      r"\bequal (?:split|parts|shares|amounts)\b|\bhalf and half\b|\bfifty[- ]fifty\b", re.I)
+# a holding given with its size, right before or after the name: "$10k in apple", "60% MSFT", "ibm 5k"
+SIZE_BEFORE = re.compile(r"(?:[$€£]\s*\d[\d,.]*\s*[km]?|\d[\d,.]*\s*(?:%|percent|[km]\b|dollars|usd|euros?))"
+                         r"\s*(?:(?:worth )?(?:in|of|into|on)\s+)?$", re.IGNORECASE)
+SIZE_AFTER = re.compile(r"^\s*(?:[$€£]\s*\d|\d[\d,.]*\s*(?:%|percent|[km]\b|dollars|usd|euros?))", re.IGNORECASE)
 PORTFOLIO_CHANGE = _words(r"what if", r"add\w*", r"drop\w*", r"remov\w*", r"without", r"swap\w*", r"replac\w*",
-                          r"instead of", r"rebalanc\w*", r"includ\w*", r"exclud\w*", r"take out", r"get rid of",
+                          r"instead of", r"rebalanc\w*", r"includ\w*", r"exclud\w*", r"take (?:\S+ ){0,2}out",
+                          r"leave (?:\S+ ){0,2}out", r"get rid of", r"ditch\w*",
                           r"make it", r"chang\w*", r"switch\w*", r"sell\w*", r"buy\w*", r"trad\w*",
                           r"move \w+ (?:in)?to", r"more in", r"less in", r"flip", r"revers\w*",
                           r"increas\w*", r"decreas\w*", r"reduc\w*", r"too", r"as well", r"also",
@@ -133,6 +139,10 @@ PORTFOLIO_CHANGE = _words(r"what if", r"add\w*", r"drop\w*", r"remov\w*", r"with
 CHEAPER = _words(r"cheaper", r"less expensive", r"less pricey", r"lower[- ]priced?", r"more affordable",
                  r"affordable", r"budget", r"inexpensive", r"cheap", r"lower price", r"not so expensive",
                  r"too expensive", r"too pricey", r"too much", r"less money", r"spend less")
+# "a tablet for the same money": a new category within the last list's price limit
+SAME_BUDGET = _words(r"(?:the )?same (?:money|budget|price(?: range| point| bracket)?|amount)", r"similar (?:money|"
+                     r"budget|price(?: range| point)?)", r"that (?:budget|price range|price point)",
+                     r"(?:same|that) kind of (?:money|price)")
 PRICIER = _words(r"pricier", r"more expensive", r"higher[- ]end", r"premium", r"top of the range", r"high[- ]end",
                  r"fancier", r"best you have", r"spend more", r"better quality")
 PRICE_LIMIT = re.compile(r"(?:under|below|less than|max(?:imum)?|up to|at most|within|no more than|around|about|"
@@ -140,7 +150,9 @@ PRICE_LIMIT = re.compile(r"(?:under|below|less than|max(?:imum)?|up to|at most|w
                          r"\s*\$?\s*\d|\$\s*\d|\b\d+\s*(?:dollars|bucks|usd)\b", re.I)
 INSTEAD = _words(r"instead", r"rather", r"other (?:brands?|ones|options|models|colou?rs)", r"something else",
                  r"different (?:ones|brands?|options)", r"anything else", r"more options", r"show me more",
-                 r"more like (?:that|this|these|those)", r"any others?", r"others", r"alternatives?")
+                 r"more like (?:that|this|these|those)", r"any others?", r"others", r"alternatives?",
+                 r"similar (?:to (?:that|this|those|these|it|them)|ones?|products?|items?)",
+                 r"(?:something|anything) (?:similar|like (?:that|this|it))")
 COLOUR_NAMES = ("black", "white", "silver", "grey", "gray", "blue", "red", "green", "pink", "rose", "sage", "sand",
                 "gold", "coral", "charcoal", "chalk", "plum", "slate", "camo", "stainless", "cream", "onyx", "navy",
                 "purple", "yellow", "orange")
@@ -177,6 +189,8 @@ ORDER_REFERENCE = _words(r"it", r"its", r"it'?s", r"that", r"this", r"what did i
 # ("how much was it?" after an order reads like a price question to the NLU).
 MARKET_WORDS = _words(r"stocks?", r"shares?", r"market", r"index", r"indices", r"tickers?", r"nasdaq", r"s&p",
                       r"dow", r"portfolio", r"invest\w*", r"trading", r"equit\w*")
+MY_ORDERS = _words(r"(?:my|the) other orders?", r"(?:all |any )?(?:of )?my (?:other |recent |past |previous )?orders",
+                   r"(?:anything|what) else (?:have )?i (?:ordered|bought)", r"my other purchases")
 ORDER_WORDS = _words(r"orders?", r"package", r"parcel", r"delivery", r"shipment", r"bought", r"purchases?",
                      r"tracking", r"ordered")
 RECOMMEND_WORDS = _words(r"recommend\w*", r"suggest\w*", r"gifts?", r"presents?", r"looking for", r"buy",
@@ -306,6 +320,12 @@ def _evidence(turn: Turn) -> bool:
     return True
 
 
+def sized_holdings(turn: Turn) -> list[Entity]:
+    """Tickers named with a size right before or after them ("$10k in apple", "MSFT 60%")."""
+    return [e for e in tickers_in(turn) if e.start >= 0 and (SIZE_BEFORE.search(turn.text[:e.start])
+                                                            or SIZE_AFTER.match(turn.text[e.end:]))]
+
+
 def _confidently_other(turn: Turn, *skills: str) -> bool:
     """The NLU is sure the message asks for another skill than *skills* (not a help-centre question),
     and the message mentions what that skill is about."""
@@ -371,6 +391,8 @@ def route(turn: Turn, context: Context) -> Optional[Route]:
     if turn.intent == "portfolio_risk" and len(named) >= 2 and (COMPARE.search(text) or WHICH_OF.search(text)) \
             and not WEIGHTS.search(text) and not PORTFOLIO_CHANGE.search(text):
         return Route(STOCK_COMPARE, "two tickers compared, not a portfolio")  # "which was riskier, X or Y?"
+    if len(sized_holdings(turn)) >= 2 and turn.intent in SKILL_INTENTS[MARKET] | {"faq", "nlu_fallback", "out_of_scope"}:
+        return Route(PORTFOLIO_RISK, "holdings given with their sizes")  # "$10k in apple and $5k in ibm"
     if context.last_action == LIST_ORDERS and WHICH_OF.search(text) and not named \
             and turn.intent in {"product_question", "faq", "nlu_fallback"}:
         return Route(LIST_ORDERS, "a question about the orders just listed")
@@ -429,6 +451,8 @@ def _order_follow_up(turn: Turn, context: Context) -> Optional[Route]:
     referring = bool(ORDER_REFERENCE.search(text)) or _short(text, 4)
     if ORDER_CANCEL.search(text) and referring:
         return Route(REQUEST_CANCELLATION, "cancel the order under discussion")
+    if MY_ORDERS.search(text) and not ORDER_CANCEL.search(text) and turn.intent != "list_orders":
+        return Route(LIST_ORDERS, "the verified customer's other orders")  # "what about my other orders?"
     if ORDER_DETAIL.search(text) and referring and turn.intent not in {"list_orders", "cancel_order"}:
         return Route(ORDER_STATUS, "a detail of the order under discussion")
     return None
@@ -447,7 +471,10 @@ def _market_follow_up(turn: Turn, context: Context) -> Optional[Route]:
         return None
     compares = COMPARE.search(text) or (WHICH_OF.search(text) and RANKING.search(text))
     after_comparison = context.last_action == STOCK_COMPARE and context.tickers
-    if compares and (len(named) >= 2 or (context.tickers and PLURAL_REFERENCE.search(text)) or after_comparison) \
+    # "which of them did best?", "is it more volatile than ibm?": what was discussed against what is named
+    against_named = bool(named) and bool(REFERENCE.search(text))
+    if compares and (len(named) >= 2 or (context.tickers and (PLURAL_REFERENCE.search(text) or against_named))
+                     or after_comparison) \
             and not WEIGHTS.search(text):
         return Route(STOCK_COMPARE, "compare what was discussed")  # "which of them did best?"
     if after_comparison and not WEIGHTS.search(text) and (

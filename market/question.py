@@ -31,7 +31,7 @@ NAMED_COMPANY = re.compile(
     r"|^\s*(?:ok(?:ay)?,?\s+)?(?:and|what about|how about|same for|and what about|and for)\s+(?:the\s+)?"
     r"(?P<ellipsis>[A-Za-z][\w.&-]*)(?:'s)?\s*[?!.]*\s*$"
     # a holding named with its size or as an addition: "20% tesla", "$500 of netflix", "add nvidia"
-    r"|(?:\d\s*%|\d\s*percent|\$\s*\d[\d,]*k?)\s*(?:in|of|into)?\s*(?P<sized>[A-Za-z][\w.&-]*)"
+    r"|(?:\d\s*%|\d\s*percent|\$\s*\d[\d,]*k?)\s*(?:(?:into|in|of)\b)?\s*(?P<sized>[A-Za-z][\w.&-]*)"
     r"|\b(?:add|adding|added|include|including|buy|buying)\s+(?:some\s+|a bit of\s+)?(?P<added>[A-Za-z][\w.&-]*)",
     re.I)
 GENERIC_WORDS = frozenset("""
@@ -40,8 +40,12 @@ stock stocks share shares price prices quote quotes market markets index indices
 ticker tickers today yesterday tomorrow please doing trading the that this these those my your its their
 current latest last close closing value worth it them everything something anything money
 went gone going swap swapped switch switched drop dropped added replace replaced keep kept move moved sold
-bought instead maybe also just then rather
+bought instead maybe also just then rather equal equally even evenly weighted
 """.split())
+# words after a size that are not a company: "50% split", "a 10% position in IBM"
+HOLDING_WORDS = frozenset({"split", "splits", "weight", "weights", "weighting", "allocation", "allocations", "stake",
+                           "stakes", "position", "positions", "portion", "share", "shares", "each", "apiece",
+                           "percent", "per", "cent"})
 NEIGHBOUR = re.compile(r"(?P<left>[A-Za-z][\w.&-]*)\s*(?:,|\band\b|\bvs\b\.?|\bversus\b|\bor\b)\s*"
                        r"(?:the\s+)?(?P<right>[A-Za-z][\w.&-]*)", re.I)
 TICKER_LIKE = re.compile(r"(?<![\w^])(\$?)([A-Za-z]{1,5})(?![\w&])")
@@ -161,12 +165,17 @@ class Resolver:
                 if word and not inside and word.lower() not in ENGLISH_WORDS | GENERIC_WORDS \
                         and self.resolve(word) is None and any(_touches(match, m) for m in spans):
                     unknown.append(word)
-        if not found and not unknown:
-            for match in NAMED_COMPANY.finditer(text):
-                word = (match["after"] or match["before"] or match["ellipsis"] or match["sized"]
-                        or match["added"]).rstrip(".")
-                if word.lower() not in ENGLISH_WORDS | GENERIC_WORDS and not word.isdigit():
-                    unknown.append(word)
+        nothing_named = not found and not unknown
+        for match in NAMED_COMPANY.finditer(text):
+            # a holding given with its size names a company even next to covered ones ("60% microsoft
+            # and 40% amazon"); the other places count only when the message names nothing else
+            sized = match["sized"] is not None
+            if sized and any(m.start <= match.start("sized") < m.end for m in spans) or not (sized or nothing_named):
+                continue
+            word = (match["after"] or match["before"] or match["ellipsis"] or match["sized"]
+                    or match["added"]).rstrip(".")
+            if word.lower() not in ENGLISH_WORDS | GENERIC_WORDS | HOLDING_WORDS and not word.isdigit():
+                unknown.append(word)
         distinct: dict[str, str] = {}
         for word in unknown:
             if self.resolve(word) is None:
@@ -305,7 +314,8 @@ MORE_OR_LESS = re.compile(r"\b(?:more|less|fewer|bigger|smaller|higher|lower|inc
 EQUAL = re.compile(r"\b(?:equal(?:ly)?[- ]?weight\w*|even(?:ly)?(?: split)?|equal(?:ly)?|half in each|"
                    r"same (?:amount|share) (?:in|of) each|"
                    r"equal (?:split|parts|shares|amounts|weights?)|half and half|fifty[- ]fifty|same weights?)\b", re.I)
-REMOVE = re.compile(r"\b(?:drop\w*|remov\w*|without|sell\w*|dump\w*|take out|exclud\w*|get rid of|no)\b",
+REMOVE = re.compile(r"\b(?:drop\w*|remov\w*|without|sell\w*|dump\w*|take out|take \S+(?: \S+)? out|leave \S+(?: \S+)? out|"
+                    r"exclud\w*|get rid of|ditch\w*|no)\b",
                     re.I)
 REPLACE = re.compile(r"\b(?:swap\w*|replac\w*|switch\w*|chang\w*|trad\w*|sell\w*|move|instead of|in place of|"
                      r"rather than)\b", re.I)

@@ -264,3 +264,16 @@ def test_a_follow_up_is_read_with_the_article_just_answered(faq: str) -> None:
     _, other = run(ActionAnswerFaq(), tracker("How many days do I have to return an item I bought?",
                                               slots={"faq_article": "refunds"}))
     assert other[0]["text"].rstrip().endswith(ARTICLE_URL + "returns-policy")
+
+
+def test_a_joint_reading_that_lands_on_a_third_article_is_not_answered(faq: str) -> None:
+    """Reading a follow-up with the last article's title settles between that article and the
+    question's own best one; a third article it happens to favour is not answered."""
+    retriever = services.faq_retriever()
+    question, previous = "do they expire", "assistant-capabilities"
+    own = retriever.search(question, k=1)[0].article.id
+    joint = retriever.search(f"{retriever.articles[previous].title}: {question}", k=1)[0].article.id
+    assert joint not in (own, previous)  # the situation this test is about
+    _, messages = run(ActionAnswerFaq(), tracker(question, slots={"faq_article": previous}))
+    assert not messages[0]["text"].rstrip().endswith(ARTICLE_URL + joint)
+

@@ -357,6 +357,11 @@ def test_refinements_keep_the_other_filters_of_the_last_list(shop: str) -> None:
     _, tablets = run_with_context(ActionRecommend(), tracker("tablets instead", sender=sender, context=limited))
     assert tablets["rec_category"] == "tablets" and tablets["rec_max_price"] is None, "a new category drops the limit"
     assert all(category == "tablets" for _, _, category in prices_and_names(shop, tablets["rec_shown"]).values())
+    _, same = run_with_context(ActionRecommend(), tracker("what about a tablet for the same money", sender=sender,
+                                                          context={**first, "rec_max_price": 400.0}))
+    assert same["rec_category"] == "tablets" and same["rec_max_price"] == 400.0, "unless the customer keeps it"
+    assert all(category == "tablets" and price <= 400
+               for price, _, category in prices_and_names(shop, same["rec_shown"]).values())
 
     _, others = run_with_context(ActionRecommend(), tracker("show me other ones", sender=sender, context=first))
     assert others["rec_shown"] and not set(others["rec_shown"]) & set(first["rec_shown"])

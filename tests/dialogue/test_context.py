@@ -8,6 +8,7 @@ import pytest
 
 from dialogue.context import (
     ANSWER_FAQ,
+    LIST_ORDERS,
     MARKET,
     ORDER,
     ORDER_STATUS,
@@ -107,6 +108,7 @@ def test_portfolio_what_ifs() -> None:
     ("which one has the longest battery life?", PRODUCT_DETAILS),
     ("is the second one in stock?", PRODUCT_DETAILS),
     ("tell me more about the first one", PRODUCT_DETAILS),
+    ("anything similar to that one?", RECOMMEND_ACTION),
 ])
 def test_refinements_and_questions_about_the_products_shown(text: str, expected: str) -> None:
     assert action(text, AFTER_LIST, "faq", 0.8) == expected
@@ -303,3 +305,33 @@ def test_a_dont_know_becomes_the_skill_the_message_names_in_its_own_terms() -> N
     text = "can I pay with Apple Pay"
     assert skill_for_unanswered(turn(text, "faq", 0.9, ticker(text, "Apple", "AAPL"))) is None
     assert skill_for_unanswered(turn("do you price match", "faq", 0.9)) is None
+
+
+def test_a_ticker_against_the_one_discussed_is_a_comparison() -> None:
+    for text, word, value in (("is it more volatile than ibm", "ibm", "IBM"),
+                              ("put it next to microsoft", "microsoft", "MSFT")):
+        assert action(text, AFTER_PRICE, "stock_analysis", 0.9, ticker(text, word, value)) == STOCK_COMPARE, text
+    text = "is ibm volatile"
+    assert action(text, AFTER_PRICE, "stock_analysis", 0.9, ticker(text, "ibm", "IBM")) != STOCK_COMPARE
+
+
+def test_holdings_given_with_their_sizes_are_a_portfolio() -> None:
+    text = "I've got $10k in apple and $5k in ibm, how risky is that"
+    entities = (ticker(text, "apple", "AAPL"), ticker(text, "ibm", "IBM"))
+    assert action(text, Context(), "stock_analysis", 0.9, *entities) == PORTFOLIO_RISK
+    text = "MSFT 60% and IBM 40%"
+    entities = (ticker(text, "MSFT", "MSFT"), ticker(text, "IBM", "IBM"))
+    assert action(text, Context(), "stock_compare", 0.9, *entities) == PORTFOLIO_RISK
+    text = "apple went from $400 to $430, and ibm?"  # prices, not holdings
+    entities = (ticker(text, "apple", "AAPL"), ticker(text, "ibm", "IBM"))
+    assert action(text, Context(), "stock_price", 0.9, *entities) != PORTFOLIO_RISK
+
+
+def test_a_holding_taken_out_of_the_portfolio() -> None:
+    for text in ("take facebook out", "leave facebook out of it"):
+        assert action(text, AFTER_PORTFOLIO, "faq", 0.6, ticker(text, "facebook", "FB")) == PORTFOLIO_RISK, text
+
+
+def test_the_verified_customers_other_orders_are_listed() -> None:
+    assert action("and what about my other orders, anything still processing?", AFTER_ORDER, "faq", 0.7) == LIST_ORDERS
+    assert action("what about my other orders?", Context(last_skill=ORDER), "faq", 0.7) is None, "not verified"

@@ -25,6 +25,12 @@ RESOLVER = Resolver()
     ("is apple more correlated with the nasdaq or the s&p", ["AAPL", "^IXIC", "^GSPC"], []),
     ("what's the price of that stock", [], []),
     ("what if I dropped facebook and went with ibm instead", ["FB", "IBM"], []),
+    # a holding with its size is a company even next to covered ones; a size word is not
+    ("I hold 60% microsoft and 40% amazon", ["MSFT"], ["amazon"]),
+    ("$5000 in apple and $2000 into tesla", ["AAPL"], ["tesla"]),
+    ("make it a 50% split between apple and ibm", ["AAPL", "IBM"], []),
+    ("a portfolio of msft, ibm and fb, equal weights", ["MSFT", "IBM", "FB"], []),
+    ("apple and ibm, evenly", ["AAPL", "IBM"], []),
 ])
 def test_tickers_in_text(text: str, tickers: list, unknown: list) -> None:
     assert RESOLVER.tickers(text) == (tickers, unknown)

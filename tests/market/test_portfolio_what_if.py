@@ -37,6 +37,8 @@ def shares(text: str) -> dict[str, float]:
     ("sell apple, buy facebook", {"FB": 0.6, "MSFT": 0.4}),
     ("put a third in msft", {"AAPL": 0.6667, "MSFT": 0.3333}),
     ("what if half was in apple", {"AAPL": 0.5, "MSFT": 0.5}),
+    ("take apple out", {"MSFT": 1.0}),
+    ("leave microsoft out of it", {"AAPL": 1.0}),
 ])
 def test_what_ifs(text: str, expected: dict[str, float]) -> None:
     assert shares(text) == expected
