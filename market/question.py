@@ -44,7 +44,7 @@ bought instead maybe also just then rather equal equally even evenly weighted
 """.split())
 # words after a size that are not a company: "50% split", "a 10% position in IBM"
 HOLDING_WORDS = frozenset({"split", "splits", "weight", "weights", "weighting", "allocation", "allocations", "stake",
-                           "stakes", "position", "positions", "portion", "share", "shares", "each", "apiece",
+                           "stakes", "position", "positions", "portion", "each", "apiece",
                            "percent", "per", "cent"})
 NEIGHBOUR = re.compile(r"(?P<left>[A-Za-z][\w.&-]*)\s*(?:,|\band\b|\bvs\b\.?|\bversus\b|\bor\b)\s*"
                        r"(?:the\s+)?(?P<right>[A-Za-z][\w.&-]*)", re.I)
@@ -169,9 +169,11 @@ class Resolver:
         for match in NAMED_COMPANY.finditer(text):
             # a holding given with its size names a company even next to covered ones ("60% microsoft
             # and 40% amazon"); the other places count only when the message names nothing else
-            sized = match["sized"] is not None
-            if sized and any(m.start <= match.start("sized") < m.end for m in spans) or not (sized or nothing_named):
-                continue
+            if match["sized"] is None:
+                if not nothing_named:
+                    continue
+            elif any(m.start <= match.start("sized") < m.end for m in spans):
+                continue  # "40% apple": a covered name
             word = (match["after"] or match["before"] or match["ellipsis"] or match["sized"]
                     or match["added"]).rstrip(".")
             if word.lower() not in ENGLISH_WORDS | GENERIC_WORDS | HOLDING_WORDS and not word.isdigit():

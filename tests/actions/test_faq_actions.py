@@ -276,4 +276,3 @@ def test_a_joint_reading_that_lands_on_a_third_article_is_not_answered(faq: str)
     assert joint not in (own, previous)  # the situation this test is about
     _, messages = run(ActionAnswerFaq(), tracker(question, slots={"faq_article": previous}))
     assert not messages[0]["text"].rstrip().endswith(ARTICLE_URL + joint)
-
